@@ -1,0 +1,5 @@
+"""python -m modelspec → cli.main."""
+
+from modelspec.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""The four public functions: load, validate, build and from_model."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from modelspec.diagnostics import Diagnostic, SpecError
+from modelspec.spec import Spec, SpecLike, _read, load
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = ["load", "validate", "build", "from_model"]
+
+
+def validate(source: SpecLike, *, allow_unsafe: bool = False) -> list[Diagnostic]:
+    """Every problem in a spec, located and sorted; an empty list means valid.
+
+    Never imports TensorFlow, Keras or any module the spec names.
+
+    Args:
+        source: a path, a dict, or a Spec.
+        allow_unsafe: accept Lambda layers and other refused classes.
+
+    Returns:
+        Diagnostics (errors and warnings), sorted by position. Loading
+        problems (missing file, bad YAML) are returned too, not raised.
+    """
+    from modelspec.validator import validate_data
+
+    spec, diagnostics = _read(source)
+    if spec is None:
+        return diagnostics
+    return spec.locate(diagnostics + validate_data(spec.data, allow_unsafe=allow_unsafe))
+
+
+def build(source: SpecLike, *, allow_plugins: bool = False, allow_unsafe: bool = False) -> keras.Model:
+    """Build the Keras model a spec describes, compiled when it has `compile`.
+
+    Args:
+        source: a path, a dict, or a Spec.
+        allow_plugins: import the modules listed in the spec's `plugins`.
+        allow_unsafe: accept refused classes such as Lambda (with a warning).
+
+    Returns:
+        A `keras.Model` (Functional or Sequential).
+
+    Raises:
+        SpecError: the spec is invalid, or Keras rejected it (for example
+            incompatible shapes); every diagnostic is located.
+    """
+    from modelspec.builder import build_spec
+
+    spec = load(source)
+    return build_spec(spec, allow_plugins=allow_plugins, allow_unsafe=allow_unsafe)
+
+
+def from_model(model: keras.Model) -> dict[str, Any]:
+    """A complete concise spec for a Keras model.
+
+    Returns:
+        `{"modelspec": 1, "model": {...}}`, plus `compile` when the model is
+        compiled. Parameters equal to their Keras defaults are left out;
+        `build(from_model(m)).get_config() == m.get_config()`.
+    """
+    from modelspec.convert import spec_from_model
+
+    return spec_from_model(model)
+
+
+_ = (Spec, SpecError)

@@ -1,0 +1,383 @@
+"""Normalized spec → keras.Model, with Keras's own deserialization per layer.
+
+Each layer is revived by `keras.saving.deserialize_keras_object` (safe mode,
+on a deep copy, because Keras mutates configs). The graph is wired here
+rather than in Keras's `functional_from_config` so that
+
+- a failing call (for example a Concatenate of incompatible shapes) is
+  reported at the layer entry and inbound node that caused it;
+- node arguments are resolved by modelspec and never deserialized by Keras
+  (a serialized object there would otherwise be instantiated);
+- deep graphs build: the build runs in a thread with a large stack and a
+  raised recursion limit, because Keras's own graph walks are recursive
+  (a 1,000-deep Dense chain fails at Python's default limit).
+
+Node indices follow Keras exactly: `keras_history` indexes a layer's
+`_inbound_nodes` as they are created here, and calls are processed in the
+order the layer lists them.
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import os
+import sys
+import threading
+import warnings
+from typing import Any
+
+from modelspec.kerasenv import keras  # noqa: E402
+
+from modelspec import schemas  # noqa: E402
+from modelspec.diagnostics import Diagnostic, Severity, SpecError  # noqa: E402
+from modelspec.normalize import (  # noqa: E402
+    FUNCTIONAL_CLASSES,
+    LayerEntry,
+    ModelIR,
+    TensorRef,
+    parse_model,
+)
+from modelspec.spec import Spec  # noqa: E402
+from modelspec.validator import LEGACY_INPUT_KEYS, output_names, validate_data  # noqa: E402
+
+BUILD_STACK_BYTES = 512 * 1024 * 1024
+BUILD_RECURSION_LIMIT = 200_000
+
+
+class _BuildFailure(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _keras_message(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    if len(text) > 400:
+        text = text[:397] + "..."
+    return text or type(error).__name__
+
+
+def run_with_deep_stack(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run function in a thread with a big stack and a high recursion limit."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        old_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old_limit, BUILD_RECURSION_LIMIT))
+        try:
+            result["value"] = function(*args, **kwargs)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller
+            result["error"] = error
+        finally:
+            sys.setrecursionlimit(old_limit)
+
+    old_size = threading.stack_size()
+    threading.stack_size(BUILD_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=target, name="modelspec-build")
+        thread.start()
+    finally:
+        threading.stack_size(old_size)
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+class _Builder:
+    def __init__(self, custom_objects: dict[str, Any] | None = None):
+        self.custom_objects = custom_objects or {}
+
+    def model(self, ir: ModelIR) -> keras.Model:
+        if ir.class_name == "Sequential":
+            return self.sequential(ir)
+        return self.functional(ir)
+
+    def layer(self, entry: LayerEntry, keep_build_config: bool = False) -> Any:
+        if entry.submodel is not None:
+            return self.model(entry.submodel)
+        config = copy.deepcopy(entry.config)
+        if not keep_build_config:
+            config = strip_nested_build_configs(config)
+        if entry.class_name == "InputLayer":
+            config = {LEGACY_INPUT_KEYS.get(k, k): v for k, v in config.items()}
+        serialized: dict[str, Any] = {
+            "module": entry.module or "keras.layers",
+            "class_name": entry.class_name,
+            "config": config,
+            "registered_name": entry.registered_name,
+        }
+        # A layer that is called (or added after an InputLayer) is built by
+        # that; reviving build_config too would only turn its shapes to lists.
+        if entry.build_config is not None and keep_build_config:
+            serialized["build_config"] = copy.deepcopy(entry.build_config)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return keras.saving.deserialize_keras_object(
+                    serialized, custom_objects=self.custom_objects, safe_mode=True)
+        except Exception as error:  # noqa: BLE001 - becomes a located diagnostic
+            what = f"layer '{entry.name}'" if entry.name else f"{entry.class_name} layer"
+            raise _BuildFailure(Diagnostic(
+                entry.config_pointer, f"{what}: Keras could not create it: {_keras_message(error)}",
+                code="build-layer")) from error
+
+    def sequential(self, ir: ModelIR) -> keras.Model:
+        # Mirrors keras.Sequential.from_config.
+        model = keras.Sequential(name=ir.name)
+        has_input = bool(ir.layers) and ir.layers[0].class_name == "InputLayer"
+        for entry in ir.layers:
+            layer = self.layer(entry, keep_build_config=not has_input)
+            try:
+                model.add(layer)
+            except Exception as error:  # noqa: BLE001
+                raise _BuildFailure(Diagnostic(
+                    entry.pointer, f"layer '{layer.name}': {_keras_message(error)}",
+                    code="build-shape")) from error
+        build_input_shape = ir.config.get("build_input_shape")
+        if not model._functional and isinstance(build_input_shape, (list, tuple)) and build_input_shape:
+            try:
+                model.build(build_input_shape)
+            except Exception as error:  # noqa: BLE001
+                raise _BuildFailure(Diagnostic(
+                    ir.config_pointer + "/build_input_shape", _keras_message(error),
+                    code="build-shape")) from error
+        return model
+
+    def functional(self, ir: ModelIR) -> keras.Model:
+        created: dict[str, Any] = {}
+        for entry in ir.layers:
+            created[entry.name] = self.layer(entry)
+        order = {entry.name: i for i, entry in enumerate(ir.layers)}
+        entries = {entry.name: entry for entry in ir.layers}
+
+        # Kahn's algorithm over calls, smallest (layer position, call) first:
+        # the same order as Keras's own pass over the layer list.
+        made: dict[str, int] = {name: 0 for name in entries}
+        for entry in ir.layers:
+            if entry.class_name == "InputLayer":
+                made[entry.name] = 1
+        waiting: dict[tuple[str, int], int] = {}
+        dependents: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        heap: list[tuple[int, int, str]] = []
+        for entry in ir.layers:
+            if entry.class_name == "InputLayer":
+                continue
+            for index, node in enumerate(entry.nodes):
+                needs = {(r.layer, r.node) for r in node.refs()}
+                if index:
+                    needs.add((entry.name, index - 1))
+                needs = {n for n in needs if not (entries[n[0]].class_name == "InputLayer")}
+                waiting[(entry.name, index)] = len(needs)
+                for need in needs:
+                    dependents.setdefault(need, []).append((entry.name, index))
+                if not needs:
+                    heapq.heappush(heap, (order[entry.name], index, entry.name))
+        while heap:
+            _, index, name = heapq.heappop(heap)
+            entry = entries[name]
+            node = entry.nodes[index]
+            args = self.resolve(node.args, created)
+            kwargs = self.resolve(node.kwargs, created)
+            layer = created[name]
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    layer(*args, **kwargs)
+            except Exception as error:  # noqa: BLE001
+                raise _BuildFailure(Diagnostic(
+                    node.pointer, f"layer '{name}': {_keras_message(error)}",
+                    code="build-call")) from error
+            made[name] += 1
+            for dependent in dependents.get((name, index), []):
+                waiting[dependent] -= 1
+                if waiting[dependent] == 0:
+                    heapq.heappush(heap, (order[dependent[0]], dependent[1], dependent[0]))
+        inputs = self.resolve(ir.inputs, created)
+        outputs = self.resolve(ir.outputs, created)
+        kwargs: dict[str, Any] = {"name": ir.name}
+        if "trainable" in ir.config:
+            kwargs["trainable"] = ir.config["trainable"]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return keras.Model(inputs=inputs, outputs=outputs, **kwargs)
+        except Exception as error:  # noqa: BLE001
+            raise _BuildFailure(Diagnostic(
+                ir.config_pointer + "/output_layers", f"Keras could not assemble the model: "
+                f"{_keras_message(error)}", code="build-model")) from error
+
+    def resolve(self, value: Any, created: dict[str, Any]) -> Any:
+        if isinstance(value, TensorRef):
+            layer = created[value.layer]
+            try:
+                return layer._inbound_nodes[value.node].output_tensors[value.tensor]
+            except IndexError as error:
+                raise _BuildFailure(Diagnostic(
+                    value.pointer, f"'{value}' does not exist: layer '{value.layer}' has "
+                    f"{len(layer._inbound_nodes)} call(s) and that call fewer outputs",
+                    code="dangling-reference")) from error
+        if isinstance(value, list):
+            return [self.resolve(v, created) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.resolve(v, created) for v in value)
+        if isinstance(value, dict):
+            return {k: self.resolve(v, created) for k, v in value.items()}
+        return value
+
+
+WRAPPED_LAYER_KEYS = ("layer", "backward_layer", "cell", "cells")
+
+
+def strip_nested_build_configs(config: dict[str, Any]) -> dict[str, Any]:
+    """Drop build_config from layers wrapped in a config (an RNN's cell, a
+    Bidirectional's layer): the outer layer builds them with the real input
+    shape, which Keras records as tuples, as in a model built in Python."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        if isinstance(value, dict) and "class_name" in value:
+            inner = value.get("config")
+            result = {k: v for k, v in value.items() if k != "build_config"}
+            if isinstance(inner, dict):
+                result["config"] = {k: strip(v) if k in WRAPPED_LAYER_KEYS else v
+                                    for k, v in inner.items()}
+            return result
+        return value
+
+    return {k: strip(v) if k in WRAPPED_LAYER_KEYS else v for k, v in config.items()}
+
+
+def import_plugins(spec: Spec, allow_plugins: bool) -> None:
+    plugins = spec.data.get("plugins") or []
+    if not plugins:
+        return
+    if not allow_plugins:
+        names = ", ".join(plugins)
+        raise SpecError([spec.locate([Diagnostic(
+            "/plugins", f"the spec wants to import {names}; plugins run code, so they are "
+            "imported only with --allow-plugins", code="plugins-not-allowed",
+            hint="check the modules, then run again with --allow-plugins")])[0]])
+    import importlib
+
+    problems = []
+    for i, name in enumerate(plugins):
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # noqa: BLE001
+            problems.append(Diagnostic(f"/plugins/{i}", f"cannot import plugin '{name}': "
+                                       f"{_keras_message(error)}", code="plugin-import"))
+    if problems:
+        raise SpecError(spec.locate(problems))
+
+
+def compile_arguments(compile_config: dict[str, Any], ir: ModelIR) -> dict[str, Any]:
+    """The spec's compile section as Keras's compile_from_config expects it."""
+    config = copy.deepcopy(compile_config)
+    outputs = output_names(ir) or []
+    weights = config.get("loss_weights")
+    if isinstance(weights, (int, float)) and not isinstance(weights, bool) and len(outputs) > 1:
+        config["loss_weights"] = {name: weights for name in outputs}
+    for key in ("metrics", "weighted_metrics"):
+        value = config.get(key)
+        if isinstance(value, str) or (isinstance(value, dict) and "class_name" in value):
+            config[key] = [value]
+    # compile_from_config deserializes generically, so serialized objects
+    # written without `module` need it to find their class.
+    for key, module in COMPILE_MODULES.items():
+        if key in config:
+            config[key] = _with_module(config[key], module)
+    optimizer = config.get("optimizer")
+    if isinstance(optimizer, dict) and isinstance(optimizer.get("config"), dict):
+        rate = optimizer["config"].get("learning_rate")
+        if isinstance(rate, dict):
+            optimizer["config"]["learning_rate"] = _with_module(rate, "keras.optimizers.schedules")
+    return config
+
+
+COMPILE_MODULES = {"optimizer": "keras.optimizers", "loss": "keras.losses",
+                   "metrics": "keras.metrics", "weighted_metrics": "keras.metrics"}
+
+
+def _with_module(value: Any, module: str) -> Any:
+    if isinstance(value, list):
+        return [_with_module(v, module) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _with_module(v, module) for k, v in value.items()}
+    if isinstance(value, dict) and "module" not in value and value["class_name"] != "function":
+        return {"module": module, **value, "registered_name": value.get("registered_name")}
+    return value
+
+
+def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = False) -> keras.Model:
+    diagnostics = spec.locate(validate_data(spec.data, allow_unsafe=allow_unsafe))
+    errors = [d for d in diagnostics if d.is_error]
+    if errors:
+        raise SpecError(errors)
+    import_plugins(spec, allow_plugins)
+    ir, parse_errors = parse_model(spec.data["model"])
+    if ir is None or parse_errors:
+        raise SpecError(spec.locate(parse_errors))
+    seed = spec.data.get("seed")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    try:
+        model = run_with_deep_stack(_Builder().model, ir)
+    except _BuildFailure as failure:
+        raise SpecError(spec.locate([failure.diagnostic])) from None
+    compile_config = spec.data.get("compile")
+    pointer = "/compile"
+    if compile_config is None and ir.compile_config:
+        compile_config, pointer = ir.compile_config, ir.pointer + "/compile_config"
+    if compile_config:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model.compile_from_config(compile_arguments(compile_config, ir))
+        except Exception as error:  # noqa: BLE001
+            raise SpecError(spec.locate([Diagnostic(
+                pointer, f"Keras could not compile the model: {_keras_message(error)}",
+                code="build-compile")])) from None
+    return model
+
+
+def describe_outputs(model: keras.Model) -> list[dict[str, Any]]:
+    """Per output: name, shape, loss, loss weight and metrics from the compile config."""
+    compile_config = model.get_compile_config() if model.compiled else {}
+    names = list(model.output_names)
+    shapes = [tuple(t.shape) for t in keras.tree.flatten(model.outputs)]
+
+    def pick(value: Any, index: int, name: str) -> Any:
+        if isinstance(value, dict) and "class_name" not in value:
+            return value.get(name)
+        if isinstance(value, (list, tuple)) and len(names) > 1:
+            return value[index] if index < len(value) else None
+        return value
+
+    rows = []
+    for index, name in enumerate(names):
+        loss = pick(compile_config.get("loss"), index, name)
+        weight = pick(compile_config.get("loss_weights"), index, name)
+        metrics = pick(compile_config.get("metrics"), index, name)
+        rows.append({
+            "name": name,
+            "shape": shapes[index] if index < len(shapes) else None,
+            "loss": _short(loss),
+            "loss_weight": 1.0 if weight is None and loss is not None else weight,
+            "metrics": [_short(m) for m in (metrics if isinstance(metrics, list) else [metrics])
+                        if m is not None],
+        })
+    return rows
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, dict) and "class_name" in value:
+        return value["class_name"]
+    if isinstance(value, dict) and value.get("class_name") == "function":
+        return value.get("config")
+    return value
+
+
+_ = (Severity, FUNCTIONAL_CLASSES, schemas)

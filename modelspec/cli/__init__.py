@@ -1,0 +1,1 @@
+"""The modelspec command line: one module per subcommand."""

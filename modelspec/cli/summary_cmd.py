@@ -1,0 +1,66 @@
+"""modelspec summary FILE: build the model and show layers, shapes, parameters and losses."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TextIO
+
+from modelspec.diagnostics import SpecError
+from modelspec.api import validate
+
+
+SUMMARY_WIDTH = 120
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="spec file (YAML or JSON)")
+    parser.add_argument("--allow-plugins", action="store_true",
+                        help="import the modules the spec lists under 'plugins'")
+    parser.add_argument("--unsafe", action="store_true",
+                        help="accept Lambda layers and other classes that run code")
+
+
+def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
+    diagnostics = validate(args.file, allow_unsafe=args.unsafe)
+    for diagnostic in diagnostics:
+        print(diagnostic.render(), file=stderr)
+    if any(d.is_error for d in diagnostics):
+        return 1
+    from modelspec.api import build
+    from modelspec.builder import describe_outputs
+
+    try:
+        model = build(args.file, allow_plugins=args.allow_plugins, allow_unsafe=args.unsafe)
+    except SpecError as error:
+        for diagnostic in error.diagnostics:
+            print(diagnostic.render(), file=stderr)
+        return 1
+    # Keras renders with rich, whose width comes from COLUMNS when not on a terminal.
+    old_columns = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(SUMMARY_WIDTH)
+    try:
+        model.summary(print_fn=lambda line, *_, **__: print(line, file=stdout),
+                      line_length=SUMMARY_WIDTH)
+    finally:
+        if old_columns is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = old_columns
+    rows = describe_outputs(model)
+    print("", file=stdout)
+    header = ("output", "shape", "loss", "loss weight", "metrics")
+    table = [header] + [
+        (row["name"], str(row["shape"]), str(row["loss"] or "-"),
+         "-" if row["loss_weight"] is None else f"{row['loss_weight']:g}",
+         ", ".join(str(m) for m in row["metrics"]) or "-")
+        for row in rows
+    ]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for index, row in enumerate(table):
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip(), file=stdout)
+        if index == 0:
+            print("  ".join("-" * w for w in widths), file=stdout)
+    if not model.compiled:
+        print("(not compiled: the spec has no 'compile' section)", file=stdout)
+    return 0

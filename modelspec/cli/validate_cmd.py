@@ -1,0 +1,34 @@
+"""modelspec validate FILE...: report every problem, located, without importing Keras."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from modelspec.api import validate
+from modelspec.diagnostics import render_json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="spec files (YAML or JSON)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text (FILE:LINE:COL: error: /pointer: message) on stderr, "
+                        "or a JSON list on stdout")
+    parser.add_argument("--unsafe", action="store_true",
+                        help="accept Lambda layers and other classes that run code")
+
+
+def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
+    diagnostics = []
+    for path in args.files:
+        diagnostics.extend(validate(path, allow_unsafe=args.unsafe))
+    errors = [d for d in diagnostics if d.is_error]
+    if args.format == "json":
+        print(render_json(diagnostics), file=stdout)
+    else:
+        for diagnostic in diagnostics:
+            print(diagnostic.render(), file=stderr)
+        if errors:
+            bad_files = len({d.source for d in errors})
+            print(f"{len(errors)} error(s) in {bad_files} file(s)", file=stderr)
+    return 1 if errors else 0

@@ -1,0 +1,107 @@
+"""The Diagnostic value: one located problem, its sorting and its rendering."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a spec.
+
+    `pointer` is an RFC 6901 JSON pointer into the document as the user wrote
+    it; `source`, `line` and `column` (1-based) are filled in by `locate()`.
+    """
+
+    pointer: str
+    message: str
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+    code: str | None = None
+    source: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def prefixed(self, prefix: str) -> Diagnostic:
+        """The same diagnostic with `prefix` (a pointer) put before its pointer."""
+        return dataclasses.replace(self, pointer=prefix + self.pointer)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+    def render(self) -> str:
+        where = self.source or "<spec>"
+        if self.line is not None:
+            where += f":{self.line}:{self.column or 1}"
+        pointer = self.pointer or "/"
+        text = f"{where}: {self.severity.value}: {pointer}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class SpecError(Exception):
+    """Raised by the Python API when a spec has errors; carries them all."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        errors = [d for d in self.diagnostics if d.is_error] or self.diagnostics
+        first = errors[0].render() if errors else "invalid spec"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(first + more)
+
+
+def escape_token(token: str | int) -> str:
+    """Escape one JSON pointer reference token (RFC 6901)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(*tokens: str | int) -> str:
+    return "".join("/" + escape_token(t) for t in tokens)
+
+
+def split_pointer(pointer: str) -> list[str]:
+    if not pointer:
+        return []
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Sort by file, then position (unlocated last), then pointer; drop repeats."""
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for diag in diagnostics:
+        key = (diag.source, diag.pointer, diag.message, diag.severity)
+        if key not in seen:
+            seen.add(key)
+            unique.append(diag)
+
+    def order(diag: Diagnostic) -> tuple[Any, ...]:
+        located = diag.line is not None
+        return (diag.source or "", not located, diag.line or 0, diag.column or 0, diag.pointer)
+
+    return sorted(unique, key=order)
+
+
+def render_text(diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n".join(d.render() for d in diagnostics)
+
+
+def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_dict() for d in diagnostics], indent=2)

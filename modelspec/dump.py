@@ -1,0 +1,52 @@
+"""Write specs as YAML or JSON, with stable key order and readable short lists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _SpecDumper(yaml.SafeDumper):
+    """Block style, but flow style for short lists of scalars ([null, 100])."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.Node:
+    flow = len(value) <= 12 and all(not isinstance(v, (list, dict)) for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_SpecDumper.add_representer(list, _represent_list)
+_SpecDumper.add_representer(str, _represent_str)
+
+
+def dumps_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_SpecDumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=100)
+
+
+def dumps_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def dumps_for(path: str | Path, data: Any) -> str:
+    """YAML for .yaml/.yml targets, JSON otherwise."""
+    suffix = Path(path).suffix.lower()
+    return dumps_yaml(data) if suffix in (".yaml", ".yml") else dumps_json(data)
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write through a temporary file so that a failure never leaves half a file."""
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(target)

@@ -1,0 +1,74 @@
+"""Find and load the JSON Schema files in schemas/, with compiled validators cached."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+_HERE = Path(__file__).resolve().parent
+
+
+@functools.cache
+def schemas_dir() -> Path:
+    """The schemas/ folder: beside the package in a checkout, inside it when installed."""
+    for candidate in (_HERE.parent / "schemas", _HERE / "_schemas"):
+        if (candidate / "spec.schema.json").is_file():
+            return candidate
+    raise FileNotFoundError(f"modelspec's schemas/ folder is missing (looked beside {_HERE})")
+
+
+@functools.cache
+def load_schema(relative: str) -> dict[str, Any]:
+    with open(schemas_dir() / relative, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@functools.cache
+def index() -> dict[str, Any]:
+    return load_schema("index.json")
+
+
+@functools.cache
+def validator(relative: str) -> jsonschema.protocols.Validator:
+    """A compiled Draft 2020-12 validator for one schema file (format checks on)."""
+    schema = load_schema(relative)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def spec_validator() -> jsonschema.protocols.Validator:
+    return validator("spec.schema.json")
+
+
+def layer_schema_path(class_name: str) -> str | None:
+    return index()["layers"].get(class_name)
+
+
+def op_schema_path(module: str, class_name: str) -> str | None:
+    return index()["ops"].get(module, {}).get(class_name)
+
+
+@functools.cache
+def catalogue(kind: str) -> dict[str, Any]:
+    return load_schema(index()["catalogues"][kind])
+
+
+@functools.cache
+def catalogue_class_validator(kind: str, class_name: str) -> jsonschema.protocols.Validator | None:
+    schema = catalogue(kind)["$defs"].get(class_name)
+    if schema is None:
+        return None
+    return jsonschema.Draft202012Validator(schema)
+
+
+@functools.cache
+def catalogue_names(kind: str) -> frozenset[str]:
+    return frozenset(catalogue(kind)["x-modelspec"]["names"])
+
+
+@functools.cache
+def catalogue_classes(kind: str) -> frozenset[str]:
+    return frozenset(catalogue(kind)["$defs"])

@@ -1,0 +1,79 @@
+"""The Spec value: a loaded spec document with its source map."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Union
+
+from modelspec.diagnostics import Diagnostic, SpecError, sort_diagnostics
+from modelspec.load import Document, SourceMap, from_data, load_path, locate
+
+SpecLike = Union[str, "os.PathLike[str]", dict, "Spec"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """A spec as loaded: plain data plus where each value came from.
+
+    `data` is the document as written (concise or verbatim Keras); `path` is
+    the file it came from, if any, so that relative data paths can resolve.
+    """
+
+    data: Any
+    source_map: SourceMap
+    path: Path | None = None
+
+    @property
+    def source(self) -> str:
+        return self.source_map.source
+
+    @property
+    def model(self) -> Any:
+        return self.data.get("model") if isinstance(self.data, dict) else None
+
+    def locate(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        return sort_diagnostics(locate(diagnostics, self.source_map))
+
+
+def plain_data(value: Any) -> Any:
+    """A deep copy with tuples as lists, as JSON would give (get_config() has tuples)."""
+    if isinstance(value, dict):
+        return {k: plain_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(v) for v in value]
+    return copy.deepcopy(value)
+
+
+def _read(source: SpecLike) -> tuple[Spec | None, list[Diagnostic]]:
+    if isinstance(source, Spec):
+        return source, []
+    if isinstance(source, dict):
+        document: Document = from_data(plain_data(source))
+        return Spec(document.data, document.source_map), []
+    if isinstance(source, (str, os.PathLike)):
+        document, diagnostics = load_path(source)
+        if any(d.is_error for d in diagnostics) or document.data is None:
+            return None, sort_diagnostics(diagnostics)
+        return Spec(document.data, document.source_map, Path(source)), sort_diagnostics(diagnostics)
+    raise TypeError(f"expected a path, a dict or a Spec, got {type(source).__name__}")
+
+
+def load(source: SpecLike) -> Spec:
+    """Load a spec from a YAML/JSON file, a dict, or return a Spec unchanged.
+
+    Args:
+        source: a path (`str` or `os.PathLike`), a dict holding the spec, or a Spec.
+
+    Returns:
+        The Spec. It is not validated yet: see `modelspec.validate`.
+
+    Raises:
+        SpecError: the file is missing or is not well-formed YAML/JSON.
+    """
+    spec, diagnostics = _read(source)
+    if spec is None:
+        raise SpecError(diagnostics)
+    return spec

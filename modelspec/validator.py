@@ -1,0 +1,558 @@
+"""Schema errors and semantic checks of a spec → list[Diagnostic], without Keras.
+
+Layers are validated against their own class schema (dispatch on
+`class_name`), never against one giant `oneOf`: errors stay precise and
+validation stays fast. The catalogues that appear inside configs
+(initializers, regularizers, constraints, activations, losses, metrics,
+optimizers, learning-rate schedules, callbacks) are dispatched the same way.
+
+Safety rules enforced here (stricter than Keras's own `safe_mode`):
+- `Lambda`, `TFSMLayer`, `TorchModuleWrapper`, `JaxLayer`, `FlaxLayer` are
+  refused, and so are `__lambda__` objects and serialized functions outside
+  the known activation/loss/metric names;
+- every `module` value must be on the allowlist (Keras's public and built-in
+  modules, modelspec, and the spec's declared plugins);
+- lookup layers may not name vocabulary files;
+- node arguments hold only tensor references and plain values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import jsonschema.exceptions
+
+from modelspec import schemas
+from modelspec.diagnostics import Diagnostic, Severity, join_pointer
+from modelspec.normalize import (
+    FUNCTIONAL_CLASSES,
+    MODEL_CLASSES,
+    LayerEntry,
+    ModelIR,
+    NodeCall,
+    TensorRef,
+    iter_refs,
+    parse_model,
+    walk_models,
+)
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
+# Keys of InputLayer written by tf.keras 2.x, translated at build time.
+LEGACY_INPUT_KEYS = {"batch_input_shape": "batch_shape"}
+PUBLIC_MODULES = {
+    "keras", "keras.layers", "keras.models", "keras.initializers", "keras.regularizers",
+    "keras.constraints", "keras.activations", "keras.losses", "keras.metrics",
+    "keras.optimizers", "keras.optimizers.schedules", "keras.callbacks",
+    "keras.src.models.functional", "keras.src.models.sequential", "keras.src.models.model",
+}
+LOOKUP_LAYERS = {"StringLookup", "IntegerLookup", "TextVectorization"}
+COMPILE_PER_OUTPUT = ("loss", "loss_weights", "metrics", "weighted_metrics")
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    pool = list(candidates)
+    matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    if not matches:
+        lowered = {c.lower(): c for c in pool}
+        matches = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+        matches = [lowered[m] for m in matches]
+    return f"did you mean '{matches[0]}'?" if matches else None
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "a list" if isinstance(value, list) else "a mapping"
+
+
+class _Checker:
+    def __init__(self, data: dict[str, Any], *, allow_unsafe: bool = False) -> None:
+        self.data = data
+        self.allow_unsafe = allow_unsafe
+        self.diagnostics: list[Diagnostic] = []
+        plugins = data.get("plugins") if isinstance(data.get("plugins"), list) else []
+        self.plugins = [p for p in plugins if isinstance(p, str)]
+        self._allowed_modules: set[str] | None = None
+
+    def error(self, pointer: str, message: str, code: str, hint: str | None = None,
+              severity: Severity = Severity.ERROR) -> None:
+        self.diagnostics.append(Diagnostic(pointer, message, hint=hint, code=code,
+                                           severity=severity))
+
+    # -- modules ------------------------------------------------------------
+    def allowed_modules(self) -> set[str]:
+        if self._allowed_modules is None:
+            allowed = set(PUBLIC_MODULES)
+            for path in set(schemas.index()["layers"].values()):
+                allowed.add(schemas.load_schema(path)["x-modelspec"]["class_module"])
+            allowed.update(schemas.index()["ops"])
+            for kind in schemas.index()["catalogues"]:
+                for definition in schemas.catalogue(kind)["$defs"].values():
+                    allowed.add(definition["x-modelspec"]["class_module"])
+            self._allowed_modules = allowed
+        return self._allowed_modules
+
+    def is_plugin_module(self, module: str) -> bool:
+        return any(module == p or module.startswith(p + ".") or module == "modelspec"
+                   or module.startswith("modelspec.") for p in self.plugins + ["modelspec"])
+
+    def check_module(self, module: Any, pointer: str) -> bool:
+        if module is None:
+            return True
+        if not isinstance(module, str):
+            self.error(pointer, f"module must be a string, got {describe(module)}", "bad-module")
+            return False
+        if module in self.allowed_modules() or self.is_plugin_module(module):
+            return True
+        self.error(pointer, f"module '{module}' is not allowed", "module-not-allowed",
+                   hint="modules are limited to Keras's own and the spec's plugins; "
+                   "add your package to 'plugins' if it registers custom objects")
+        return False
+
+    # -- whole document -------------------------------------------------------
+    def run(self) -> None:
+        if not isinstance(self.data, dict):
+            self.error("", f"a spec is a mapping with 'modelspec: 1' and 'model', got "
+                       f"{describe(self.data)}", "not-a-mapping")
+            return
+        self.check_top_level()
+        self.scan_serialized_objects()
+        model = self.data.get("model")
+        if not isinstance(model, dict):
+            return
+        ir, diagnostics = parse_model(model)
+        self.diagnostics.extend(diagnostics)
+        if ir is None:
+            return
+        for sub in walk_models(ir):
+            self.check_model(sub)
+        compile_config = self.data.get("compile")
+        compile_pointer = "/compile"
+        if compile_config is None and ir.compile_config:
+            compile_config, compile_pointer = ir.compile_config, ir.pointer + "/compile_config"
+        if isinstance(compile_config, dict):
+            self.check_compile(compile_config, compile_pointer, ir)
+        self.check_run_sections()
+
+    def check_top_level(self) -> None:
+        validator = schemas.spec_validator()
+        for error in validator.iter_errors(self.data):
+            self.report_schema_error(error, "", "")
+
+    def check_run_sections(self) -> None:
+        data_names = set(self.data.get("data") or {}) if isinstance(self.data.get("data"), dict) else set()
+        for section, key in (("fit", "data"), ("fit", "validation_data"),
+                             ("evaluate", "data"), ("predict", "data")):
+            value = (self.data.get(section) or {}).get(key) if isinstance(self.data.get(section), dict) else None
+            if isinstance(value, str) and value not in data_names:
+                self.error(f"/{section}/{key}", f"no dataset named '{value}' in 'data'",
+                           "unknown-dataset", hint=did_you_mean(value, data_names))
+        fit = self.data.get("fit")
+        if isinstance(fit, dict) and isinstance(fit.get("callbacks"), list):
+            for i, callback in enumerate(fit["callbacks"]):
+                self.check_catalogue_object("callbacks", callback, f"/fit/callbacks/{i}")
+
+    # -- schema errors ------------------------------------------------------------
+    def report_schema_error(self, error: Any, prefix: str, what: str) -> None:
+        """Turn one jsonschema error into a diagnostic in the spec's terms."""
+        pointer = prefix + "".join(join_pointer(p) for p in error.absolute_path)
+        if error.validator == "additionalProperties":
+            allowed = list(error.schema.get("properties", {}))
+            extras = [k for k in error.instance if k not in allowed]
+            for key in extras:
+                self.error(pointer + join_pointer(key), (f"unknown parameter '{key}' for {what}" if what else f"unknown key '{key}'"),
+                           "unknown-parameter", hint=did_you_mean(key, allowed))
+            return
+        if error.validator == "required":
+            missing = re.findall(r"'([^']+)' is a required property", error.message)
+            name = missing[0] if missing else error.message
+            self.error(pointer, f"{what or 'the spec'} needs '{name}'", "missing-parameter")
+            return
+        if error.validator in ("anyOf", "oneOf") and error.context:
+            best = jsonschema.exceptions.best_match(error.context)
+            if best is not None and best.validator not in ("anyOf", "oneOf"):
+                self.report_schema_error(best, prefix, what)
+                return
+        key = pointer.rsplit("/", 1)[-1] if pointer else "value"
+        if error.validator == "type":
+            expected = error.validator_value
+            expected = " or ".join(expected) if isinstance(expected, list) else expected
+            message = f"{key} must be {expected}, got {describe(error.instance)}"
+        elif error.validator == "const":
+            message = f"{key} must be {error.validator_value!r}, got {describe(error.instance)}"
+        elif error.validator == "enum":
+            choices = ", ".join(repr(c) for c in error.validator_value)
+            message = f"{key} must be one of {choices}, got {describe(error.instance)}"
+            self.error(pointer, f"{what}: {message}" if what else message, "bad-value",
+                       hint=did_you_mean(str(error.instance), [str(c) for c in error.validator_value]))
+            return
+        elif error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+            message = f"{key} {error.message.split(' is ', 1)[-1]}"
+        else:
+            message = f"{key}: {error.message}" if len(error.message) < 200 else f"{key} is not valid here"
+        self.error(pointer, f"{what}: {message}" if what else message, "bad-value")
+
+    # -- serialized objects anywhere ---------------------------------------------
+    def scan_serialized_objects(self) -> None:
+        """Refuse Python code and foreign modules anywhere in model and compile."""
+        function_names = (schemas.catalogue_names("activations") | schemas.catalogue_names("losses")
+                          | schemas.catalogue_names("metrics"))
+        for section in ("model", "compile"):
+            if section not in self.data:
+                continue
+            stack: list[tuple[Any, str]] = [(self.data[section], "/" + section)]
+            while stack:
+                value, pointer = stack.pop()
+                if isinstance(value, list):
+                    stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(value))
+                    continue
+                if not isinstance(value, dict):
+                    continue
+                class_name = value.get("class_name")
+                if class_name == "__lambda__" or "__bytecode__" in value or "bytecode" in value:
+                    self.error(pointer, "serialized Python bytecode is refused", "unsafe-lambda",
+                               hint="modelspec never runs code from a spec file")
+                    continue
+                if class_name == "function":
+                    if value.get("module") not in (None, "builtins") and not str(
+                            value.get("module")).startswith("keras."):
+                        self.check_module(value.get("module"), pointer + "/module")
+                    elif value.get("config") not in function_names:
+                        self.error(pointer, f"serialized function {describe(value.get('config'))} "
+                                   "is refused: only Keras's activations, losses and metrics "
+                                   "may be named", "unsafe-function")
+                    continue
+                if "module" in value:
+                    self.check_module(value["module"], pointer + "/module")
+                stack.extend((v, pointer + join_pointer(k)) for k, v in value.items())
+
+    # -- models and layers ----------------------------------------------------------
+    def check_model(self, ir: ModelIR) -> None:
+        functional = ir.class_name == "Functional"
+        seen: dict[str, LayerEntry] = {}
+        for layer in ir.layers:
+            self.check_layer(layer, functional)
+            if layer.name is None:
+                if functional:
+                    self.error(layer.config_pointer, f"{layer.class_name} layer has no name",
+                               "missing-name", hint="set config.name; references use it")
+                continue
+            if not SAFE_NAME.match(layer.name) or ".." in layer.name:
+                self.error(layer.config_pointer + "/name", f"layer name '{layer.name}' is not "
+                           "a safe identifier", "unsafe-name",
+                           hint="use letters, digits, '_', '-' and '.', without '/' or '..'")
+            if layer.name in seen:
+                self.error(layer.config_pointer + "/name", f"duplicate layer name '{layer.name}'",
+                           "duplicate-name")
+            else:
+                seen[layer.name] = layer
+        if functional:
+            self.check_graph(ir, seen)
+        elif ir.layers and ir.layers[0].class_name != "InputLayer" and "build_input_shape" not in ir.config:
+            first = ir.layers[0]
+            if not any(k in first.config for k in ("batch_input_shape", "input_shape", "input_dim")):
+                self.error(ir.config_pointer + "/layers", "a Sequential model without an "
+                           "InputLayer first builds only when called; its shapes are unknown",
+                           "sequential-no-input", severity=Severity.WARNING,
+                           hint="start the layers with {class_name: InputLayer, config: {shape: [...]}}")
+
+    def check_layer(self, layer: LayerEntry, functional: bool) -> None:
+        pointer = layer.pointer
+        what = f"layer '{layer.name}'" if layer.name else f"{layer.class_name} layer"
+        if layer.class_name in schemas.index()["refused_layers"]:
+            reason = schemas.index()["refused_layers"][layer.class_name]
+            if not self.allow_unsafe:
+                self.error(pointer + "/class_name", f"{what}: {layer.class_name} is refused: {reason}",
+                           "refused-layer", hint="modelspec never runs code named by a spec "
+                           "(--unsafe would allow it)")
+                return
+        if layer.class_name in MODEL_CLASSES and layer.submodel is not None:
+            return  # checked by walk_models
+        if layer.module is not None and not self.check_module(layer.module, pointer + "/module"):
+            return
+        if layer.module is not None and self.is_plugin_module(layer.module):
+            return  # a plugin class: its schema is known only once the plugin is imported
+        if layer.registered_name and ">" in str(layer.registered_name):
+            self.error(pointer + "/registered_name", f"{what}: custom class "
+                       f"'{layer.registered_name}' comes from no declared plugin", "unknown-plugin-class",
+                       hint="add the module that registers it to 'plugins' and set 'module'")
+            return
+        if layer.module is not None and layer.module.startswith("keras.src.ops."):
+            path = schemas.op_schema_path(layer.module, layer.class_name)
+        else:
+            path = schemas.layer_schema_path(layer.class_name)
+        if path is None:
+            candidates = list(schemas.index()["layers"])
+            self.error(pointer + "/class_name", f"unknown layer class '{layer.class_name}'",
+                       "unknown-layer", hint=did_you_mean(layer.class_name, candidates)
+                       or "custom layers need their plugin listed in 'plugins' and 'module' set")
+            return
+        schema = schemas.load_schema(path)
+        config = layer.config
+        if layer.class_name == "InputLayer" and any(k in config for k in LEGACY_INPUT_KEYS):
+            config = {LEGACY_INPUT_KEYS.get(k, k): v for k, v in config.items()}
+        for error in schemas.validator(path).iter_errors(config):
+            self.report_schema_error(error, layer.config_pointer, what)
+        meta = schema["x-modelspec"]
+        for key, kind in meta.get("catalogues", {}).items():
+            if key in config and config[key] is not None:
+                self.check_catalogue_param(kind, config[key], layer.config_pointer + join_pointer(key), what)
+        if layer.class_name in LOOKUP_LAYERS and isinstance(config.get("vocabulary"), str):
+            self.error(layer.config_pointer + "/vocabulary", f"{what}: a vocabulary file path is "
+                       "refused; give the vocabulary as a list", "vocabulary-path")
+        if functional:
+            call = meta.get("call")
+            for node in layer.nodes:
+                if call is not None:
+                    self.check_call(node, call, what)
+            if layer.class_name == "InputLayer" and layer.nodes:
+                self.error(pointer + "/inbound_nodes", f"{what}: an InputLayer has no inbound nodes",
+                           "bad-node")
+            elif layer.class_name != "InputLayer" and not layer.nodes:
+                self.error(pointer, f"{what} is never called: it has no inbound_nodes",
+                           "unused-layer", severity=Severity.WARNING,
+                           hint="Keras drops layers that are not connected to the graph")
+
+    def check_catalogue_param(self, kind: str, value: Any, pointer: str, what: str) -> None:
+        if kind == "layers":  # wrappers: Bidirectional(layer=...), RNN(cell=...)
+            items = value if isinstance(value, list) else [value]
+            for i, item in enumerate(items):
+                item_pointer = f"{pointer}/{i}" if isinstance(value, list) else pointer
+                if isinstance(item, dict) and isinstance(item.get("class_name"), str):
+                    ir_entry, diagnostics = parse_model({"class_name": "Sequential", "config": {
+                        "name": "wrapped", "layers": [item]}}, "")
+                    if ir_entry is not None and ir_entry.layers:
+                        entry = ir_entry.layers[0]
+                        entry.pointer = item_pointer
+                        self.check_layer(entry, functional=False)
+                else:
+                    self.error(item_pointer, f"{what}: expected a serialized layer "
+                               "{class_name, config}, got " + describe(item), "bad-value")
+            return
+        if kind == "dtype":
+            if isinstance(value, dict):
+                if value.get("class_name") not in ("DTypePolicy", "FloatDTypePolicy", "QuantizedDTypePolicy",
+                                                   "QuantizedFloat8DTypePolicy", "DTypePolicyMap"):
+                    self.error(pointer + "/class_name", f"{what}: unknown dtype policy "
+                               f"{describe(value.get('class_name'))}", "bad-value")
+            elif not isinstance(value, str):
+                self.error(pointer, f"{what}: dtype must be a string or a DTypePolicy, "
+                           f"got {describe(value)}", "bad-value")
+            return
+        self.check_catalogue_object(kind, value, pointer, what)
+
+    def check_catalogue_object(self, kind: str, value: Any, pointer: str, what: str = "") -> None:
+        noun = kind[:-1] if kind.endswith("s") else kind
+        prefix = f"{what}: " if what else ""
+        if isinstance(value, str):
+            names = schemas.catalogue_names(kind)
+            classes = schemas.catalogue_classes(kind)
+            if value in names or value in classes or value.lower() in names:
+                return
+            self.error(pointer, f"{prefix}unknown {noun} '{value}'", f"unknown-{noun}",
+                       hint=did_you_mean(value, sorted(names | classes)))
+            return
+        if not isinstance(value, dict):
+            self.error(pointer, f"{prefix}expected a {noun} name or {{class_name, config}}, "
+                       f"got {describe(value)}", "bad-value")
+            return
+        class_name = value.get("class_name")
+        if class_name == "function":
+            return  # checked by scan_serialized_objects
+        if not isinstance(class_name, str):
+            self.error(pointer, f"{prefix}a serialized {noun} needs class_name", "bad-value")
+            return
+        if value.get("module") is not None and self.is_plugin_module(str(value.get("module"))):
+            return
+        validator = schemas.catalogue_class_validator(kind, class_name)
+        if validator is None:
+            names = schemas.catalogue_names(kind)
+            if class_name in names or class_name.lower() in names:
+                return  # e.g. {class_name: adam} resolves like the string
+            self.error(pointer + "/class_name", f"{prefix}unknown {noun} class '{class_name}'",
+                       f"unknown-{noun}", hint=did_you_mean(class_name, schemas.catalogue_classes(kind)))
+            return
+        config = value.get("config", {})
+        if not isinstance(config, dict):
+            self.error(pointer + "/config", f"{prefix}config must be a mapping", "bad-value")
+            return
+        for error in validator.iter_errors(config):
+            self.report_schema_error(error, pointer + "/config", f"{prefix}{class_name}".strip())
+        if kind == "optimizers" and isinstance(config.get("learning_rate"), dict):
+            self.check_catalogue_object("schedules", config["learning_rate"],
+                                        pointer + "/config/learning_rate", what)
+
+    def check_call(self, node: NodeCall, call: dict[str, Any], what: str) -> None:
+        positional = call["positional"]
+        if len(node.args) > len(positional) and not call["varargs"]:
+            self.error(node.pointer + "/args", f"{what} takes {len(positional)} positional "
+                       f"argument(s) ({', '.join(positional) or 'none'}), got {len(node.args)}",
+                       "bad-call")
+        taken = set(positional[: len(node.args)])
+        for key in node.kwargs:
+            if key in taken:
+                self.error(node.pointer + "/kwargs" + join_pointer(key),
+                           f"{what}: '{key}' is given both positionally and by keyword", "bad-call")
+            elif key not in call["keywords"] and not call["varkw"]:
+                self.error(node.pointer + "/kwargs" + join_pointer(key),
+                           f"{what}: call() has no argument '{key}'", "bad-call",
+                           hint=did_you_mean(key, call["keywords"]))
+
+    # -- the graph --------------------------------------------------------------------
+    def check_graph(self, ir: ModelIR, layers: dict[str, LayerEntry]) -> None:
+        def calls(layer: LayerEntry) -> int:
+            return 1 if layer.class_name == "InputLayer" else len(layer.nodes)
+
+        def check_ref(ref: TensorRef | None, context: str) -> bool:
+            if ref is None:
+                return False
+            target = layers.get(ref.layer)
+            if target is None:
+                self.error(ref.pointer, f"{context} refers to '{ref.layer}', which is not a layer "
+                           "of this model", "dangling-reference", hint=did_you_mean(ref.layer, layers))
+                return False
+            count = calls(target)
+            if ref.node >= count or ref.node < 0:
+                self.error(ref.pointer, f"{context} refers to call {ref.node} of '{ref.layer}', "
+                           f"which is called {count} time(s)", "dangling-reference",
+                           hint=f"calls are numbered from 0: use '{ref.layer}' or "
+                           f"'{ref.layer}[{count - 1}]'" if count else None)
+                return False
+            if ref.tensor < 0:
+                self.error(ref.pointer, f"{context}: tensor index must be >= 0", "dangling-reference")
+                return False
+            return True
+
+        for layer in ir.layers:
+            for node in layer.nodes:
+                for ref in node.refs():
+                    check_ref(ref, f"layer '{layer.name}'")
+        for key, structure in (("input_layers", ir.inputs), ("output_layers", ir.outputs)):
+            leaves = list(iter_refs(structure))
+            if structure is not None and not leaves and isinstance(structure, (list, dict)):
+                self.error(ir.config_pointer + "/" + key, f"the model has no {key[:-7]}s", "bad-model")
+            for ref in leaves:
+                if check_ref(ref, key) and key == "input_layers":
+                    if layers[ref.layer].class_name != "InputLayer":
+                        self.error(ref.pointer, f"input '{ref.layer}' is a {layers[ref.layer].class_name}, "
+                                   "not an InputLayer", "bad-input")
+        self.check_cycles(ir, layers)
+
+    def check_cycles(self, ir: ModelIR, layers: dict[str, LayerEntry]) -> None:
+        """Kahn's algorithm over calls; whatever is never ready is on or behind a cycle."""
+        deps: dict[tuple[str, int], set[tuple[str, int]]] = {}
+        pointers: dict[tuple[str, int], str] = {}
+        for layer in ir.layers:
+            if layer.name is None:
+                continue
+            if layer.class_name == "InputLayer":
+                deps[(layer.name, 0)] = set()
+                continue
+            for i, node in enumerate(layer.nodes):
+                needs = {(r.layer, r.node) for r in node.refs() if r.layer in layers}
+                if i > 0:
+                    needs.add((layer.name, i - 1))
+                deps[(layer.name, i)] = needs
+                pointers[(layer.name, i)] = node.pointer
+        dependents: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        waiting = {}
+        ready = []
+        for key, needs in deps.items():
+            needs = {n for n in needs if n in deps}
+            waiting[key] = len(needs)
+            for need in needs:
+                dependents.setdefault(need, []).append(key)
+            if not needs:
+                ready.append(key)
+        done = 0
+        while ready:
+            key = ready.pop()
+            done += 1
+            for dependent in dependents.get(key, []):
+                waiting[dependent] -= 1
+                if waiting[dependent] == 0:
+                    ready.append(dependent)
+        if done < len(deps):
+            stuck = [k for k, n in waiting.items() if n > 0]
+            first = min(stuck, key=lambda k: pointers.get(k, ""))
+            names = sorted({k[0] for k in stuck})
+            shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+            self.error(pointers.get(first, ir.config_pointer), f"the graph has a cycle through "
+                       f"layer(s) {shown}", "cycle")
+
+    # -- compile -----------------------------------------------------------------------
+    def check_compile(self, config: dict[str, Any], pointer: str, ir: ModelIR) -> None:
+        outputs = output_names(ir)
+        if "optimizer" in config and config["optimizer"] is not None:
+            self.check_catalogue_object("optimizers", config["optimizer"], pointer + "/optimizer")
+        for key in COMPILE_PER_OUTPUT:
+            value = config.get(key)
+            if value is None:
+                continue
+            key_pointer = f"{pointer}/{key}"
+            if isinstance(value, dict) and "class_name" not in value:
+                for output, item in value.items():
+                    if outputs is not None and output not in outputs:
+                        self.error(key_pointer + join_pointer(output), f"{key} names output "
+                                   f"'{output}', but the model's outputs are "
+                                   f"{', '.join(outputs) or 'none'}", "unknown-output",
+                                   hint=did_you_mean(output, outputs))
+                    self.check_compile_item(key, item, key_pointer + join_pointer(output))
+            elif isinstance(value, list) and key in ("loss", "loss_weights"):
+                if outputs is not None and len(value) != len(outputs) and len(outputs) > 1:
+                    self.error(key_pointer, f"{key} lists {len(value)} value(s) for "
+                               f"{len(outputs)} outputs", "output-count")
+                for i, item in enumerate(value):
+                    self.check_compile_item(key, item, f"{key_pointer}/{i}")
+            else:
+                self.check_compile_item(key, value, key_pointer)
+
+    def check_compile_item(self, key: str, value: Any, pointer: str) -> None:
+        if value is None:
+            return
+        if key == "loss_weights":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                self.error(pointer, f"a loss weight must be a finite number >= 0, got {describe(value)}",
+                           "bad-loss-weight")
+            return
+        kind = "losses" if key == "loss" else "metrics"
+        if isinstance(value, list) and kind == "metrics":
+            for i, item in enumerate(value):
+                self.check_compile_item(key, item, f"{pointer}/{i}")
+            return
+        self.check_catalogue_object(kind, value, pointer)
+
+
+def output_names(ir: ModelIR) -> list[str] | None:
+    """Output names as Keras's compile() matches them, or None when unknown."""
+    if ir.class_name != "Functional":
+        last = ir.layers[-1].name if ir.layers else None
+        return [last] if last else None
+    structure = ir.outputs
+    if isinstance(structure, dict):
+        return list(structure)
+    return [ref.layer for ref in iter_refs(structure)]
+
+
+def validate_data(data: Any, *, allow_unsafe: bool = False) -> list[Diagnostic]:
+    """Every problem in a loaded spec document (pointers only; see load.locate)."""
+    checker = _Checker(data, allow_unsafe=allow_unsafe)
+    checker.run()
+    return checker.diagnostics
+
+
+def errors_only(diagnostics: Iterable[Diagnostic]) -> Iterator[Diagnostic]:
+    return (d for d in diagnostics if d.is_error)
+
+
+__all__ = ["validate_data", "output_names", "did_you_mean", "FUNCTIONAL_CLASSES"]
