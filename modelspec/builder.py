@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import heapq
+import inspect
 import os
 import sys
 import threading
@@ -39,7 +40,7 @@ from modelspec.normalize import (  # noqa: E402
     parse_model,
 )
 from modelspec.spec import Spec  # noqa: E402
-from modelspec.validator import LEGACY_INPUT_KEYS, output_names, validate_data  # noqa: E402
+from modelspec.validator import LEGACY_INPUT_KEYS, LEGACY_LAYER_KEYS, output_names, validate_data  # noqa: E402
 
 BUILD_STACK_BYTES = 512 * 1024 * 1024
 BUILD_RECURSION_LIMIT = 200_000
@@ -102,6 +103,9 @@ class _Builder:
             config = strip_nested_build_configs(config)
         if entry.class_name == "InputLayer":
             config = {LEGACY_INPUT_KEYS.get(k, k): v for k, v in config.items()}
+        else:
+            for key in LEGACY_LAYER_KEYS:
+                config.pop(key, None)
         serialized: dict[str, Any] = {
             "module": entry.module or "keras.layers",
             "class_name": entry.class_name,
@@ -115,8 +119,16 @@ class _Builder:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return keras.saving.deserialize_keras_object(
-                    serialized, custom_objects=self.custom_objects, safe_mode=True)
+                try:
+                    return keras.saving.deserialize_keras_object(
+                        copy.deepcopy(serialized), custom_objects=self.custom_objects,
+                        safe_mode=True)
+                except KeyError:
+                    # Some from_config methods (Rescaling's) read keys that the
+                    # constructor defaults; give them the defaults and retry.
+                    serialized["config"] = with_constructor_defaults(entry, serialized["config"])
+                    return keras.saving.deserialize_keras_object(
+                        serialized, custom_objects=self.custom_objects, safe_mode=True)
         except Exception as error:  # noqa: BLE001 - becomes a located diagnostic
             what = f"layer '{entry.name}'" if entry.name else f"{entry.class_name} layer"
             raise _BuildFailure(Diagnostic(
@@ -127,6 +139,15 @@ class _Builder:
         # Mirrors keras.Sequential.from_config.
         model = keras.Sequential(name=ir.name)
         has_input = bool(ir.layers) and ir.layers[0].class_name == "InputLayer"
+        legacy_shape = ir.layers[0].config.get("batch_input_shape") if ir.layers else None
+        if not has_input and isinstance(legacy_shape, list):
+            # tf.keras 2.x: the first layer carried the input shape.
+            first = ir.layers[0]
+            dtype = first.config.get("dtype")
+            model.add(keras.layers.InputLayer(
+                batch_shape=tuple(legacy_shape), name=f"{first.name or 'input'}_input",
+                dtype=dtype if isinstance(dtype, str) else None))
+            has_input = True
         for entry in ir.layers:
             layer = self.layer(entry, keep_build_config=not has_input)
             try:
@@ -225,6 +246,25 @@ class _Builder:
         if isinstance(value, dict):
             return {k: self.resolve(v, created) for k, v in value.items()}
         return value
+
+
+def with_constructor_defaults(entry: LayerEntry | dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """config plus the constructor's JSON-able defaults for the keys it lacks (built-ins only)."""
+    module = entry.module if isinstance(entry, LayerEntry) else entry.get("module")
+    class_name = entry.class_name if isinstance(entry, LayerEntry) else entry["class_name"]
+    if module not in (None, "keras.layers") or schemas.layer_schema_path(class_name) is None:
+        return config
+    cls = getattr(keras.layers, class_name, None)
+    if cls is None:
+        return config
+    filled = dict(config)
+    for param in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+        default = param.default
+        if param.name in filled or default is inspect.Parameter.empty:
+            continue
+        if default is None or isinstance(default, (bool, int, float, str)):
+            filled[param.name] = default
+    return filled
 
 
 WRAPPED_LAYER_KEYS = ("layer", "backward_layer", "cell", "cells")
@@ -327,6 +367,7 @@ def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = 
         model = run_with_deep_stack(_Builder().model, ir)
     except _BuildFailure as failure:
         raise SpecError(spec.locate([failure.diagnostic])) from None
+    _warn_dropped_layers(spec, ir, model)
     compile_config = spec.data.get("compile")
     pointer = "/compile"
     if compile_config is None and ir.compile_config:
@@ -343,11 +384,34 @@ def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = 
     return model
 
 
+class DroppedLayerWarning(UserWarning):
+    """A layer of the spec is not part of the built model."""
+
+
+def _warn_dropped_layers(spec: Spec, ir: ModelIR, model: keras.Model) -> None:
+    """Keras leaves out layers that do not lead to an output (and, in some
+    versions, a Rescaling right after an input: keras#19589); say so."""
+    if ir.class_name != "Functional":
+        return
+    built = {layer.name for layer in model.layers}
+    for entry in ir.layers:
+        if entry.name and entry.name not in built:
+            diagnostic = spec.locate([Diagnostic(
+                entry.pointer, f"layer '{entry.name}' is not part of the built model: it leads "
+                "to no output", severity=Severity.WARNING, code="dropped-layer")])[0]
+            warnings.warn(diagnostic.render(), DroppedLayerWarning, stacklevel=3)
+
+
 def describe_outputs(model: keras.Model) -> list[dict[str, Any]]:
     """Per output: name, shape, loss, loss weight and metrics from the compile config."""
     compile_config = model.get_compile_config() if model.compiled else {}
-    names = list(model.output_names)
-    shapes = [tuple(t.shape) for t in keras.tree.flatten(model.outputs)]
+    try:
+        outputs = keras.tree.flatten(model.outputs)
+    except (AttributeError, ValueError):  # a Sequential model that was never built
+        return []
+    names = list(getattr(model, "output_names", None) or
+                 [t._keras_history.operation.name for t in outputs])
+    shapes = [tuple(t.shape) for t in outputs]
 
     def pick(value: Any, index: int, name: str) -> Any:
         if isinstance(value, dict) and "class_name" not in value:

@@ -70,7 +70,13 @@ def _layer_class(entry: dict[str, Any]) -> type | None:
 
 
 def _revive_config(cls: type, config: dict[str, Any]) -> Any:
-    layer = _quiet(cls.from_config, copy.deepcopy(config))
+    from modelspec.builder import with_constructor_defaults
+
+    try:
+        layer = _quiet(cls.from_config, copy.deepcopy(config))
+    except KeyError:  # as in the builder: some from_config need the defaults spelled out
+        entry = {"module": "keras.layers", "class_name": cls.__name__}
+        layer = _quiet(cls.from_config, with_constructor_defaults(entry, copy.deepcopy(config)))
     return _plain(layer.get_config())
 
 
@@ -321,7 +327,7 @@ def spec_from_document(data: Any, source: str) -> dict[str, Any]:
                                 "get_config() dict", code="unknown-source", source=source)])
 
 
-def read_keras_archive(path: Path) -> dict[str, Any]:
+def read_keras_archive(path: Path) -> tuple[dict[str, Any], Any]:
     """config.json of a .keras file, read without extracting anything."""
     source = str(path)
     try:
@@ -345,7 +351,7 @@ def read_keras_archive(path: Path) -> dict[str, Any]:
     document, diagnostics = load_text(text, f"{source}:config.json", format="json")
     if any(d.is_error for d in diagnostics):
         raise SpecError(diagnostics)
-    return _strip_shared_ids(document.data)
+    return _strip_shared_ids(document.data), document.source_map
 
 
 def _strip_shared_ids(value: Any) -> Any:

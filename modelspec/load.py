@@ -28,9 +28,10 @@ YAML specifics
   methods for the standard tags (str, int, float, bool, null; timestamps stay
   strings).  Every other tag (``!!python/...``, ``!!binary``, ``!!set``,
   ``!foo`` ...) is a ``yaml-tag`` error.
-* Plain scalars such as ``1e-3`` / ``2E5`` (an exponent without a dot, which
-  YAML 1.1 / PyYAML reads as a *string*) load as floats, as in YAML 1.2 and
-  JSON.
+* Scalars resolve exactly as PyYAML's safe loader resolves them (YAML 1.1),
+  so what `yaml.safe_dump` writes loads back unchanged.  Note that this makes
+  ``1e-3`` (an exponent without a dot) the *string* "1e-3", while ``1.0e-3``
+  and ``0.001`` are floats.
 * Merge keys ``<<`` are SUPPORTED the YAML way: the merged mapping (or list of
   mappings, earlier ones winning) fills in keys not present in the mapping
   itself.  Explicit keys come first in the resulting dict, then merged ones.
@@ -42,13 +43,28 @@ YAML specifics
   An anchor is registered when its node is complete, so a node can never
   contain itself.  More than 1,000,000 nodes added by alias expansion is an
   ``alias-bomb``; nesting deeper than 1,000 levels (literally or through
-  aliases) is ``too-deep``.
+  aliases) is ``too-deep``.  (The node count that trips ``alias-bomb`` is
+  the nodes added by expanding aliases, so a big plain document is not
+  mistaken for a bomb; a document with more than 1,000,000 literal nodes is
+  refused as ``file-too-large``.)
 
 JSON specifics
 --------------
 Strict ``json`` parsing (NaN/Infinity -> ``json-nan``, duplicate keys ->
-``duplicate-key``); positions come from a small iterative regex tokenizer
-that only runs on text ``json`` accepted.
+``duplicate-key``, the first one wins); positions come from a small
+iterative regex tokenizer that only runs on text ``json`` accepted.  When
+there is nothing to report, the tokenizer runs lazily, on the first access
+to ``source_map.values`` / ``.keys`` / ``.position()``: a big valid spec
+loads in the time of ``json.loads`` and the map (two to three times that)
+is only paid for when a diagnostic needs locating.  It maps at most
+1,000,000 values; later ones fall back to their ancestors.
+
+Diagnostic codes produced here
+------------------------------
+file-not-found, file-unreadable, file-too-large, encoding, empty,
+multiple-documents, too-deep, alias-bomb, yaml-syntax, yaml-tag, yaml-value,
+yaml-merge, key-type, duplicate-key, json-syntax, json-nan, number-too-large,
+too-many-errors (after MAX_REPORTED = 1000 diagnostics for one document).
 """
 
 from __future__ import annotations
@@ -77,13 +93,15 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
-from .diagnostics import Diagnostic, Severity, escape_token
+from modelspec.diagnostics import Diagnostic, escape_token
 
 __all__ = [
     "KEY_CODES",
     "MAX_ALIAS_NODES",
     "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_REPORTED",
     "Document",
     "SourceMap",
     "from_data",
@@ -95,6 +113,12 @@ __all__ = [
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 1000
 MAX_ALIAS_NODES = 1_000_000
+#: YAML documents with more literal nodes are refused (memory); JSON source
+#: maps stop mapping after this many values (later positions fall back to
+#: their ancestors).
+MAX_NODES = 1_000_000
+#: At most this many diagnostics per document (then one "too-many-errors").
+MAX_REPORTED = 1000
 
 #: Diagnostic codes about a mapping member as such (rather than its value):
 #: `locate` points them at the key token.
@@ -352,6 +376,15 @@ def _decode(raw: bytes, source: str) -> tuple[str, Diagnostic | None]:
         return "", diag
 
 
+def _report(diags: list[Diagnostic], diag: Diagnostic) -> None:
+    """Append `diag`, up to MAX_REPORTED; then one 'too-many-errors' closes the list."""
+    if len(diags) < MAX_REPORTED:
+        diags.append(diag)
+    elif len(diags) == MAX_REPORTED:
+        message = f"more than {MAX_REPORTED} problems: the rest are not reported"
+        diags.append(Diagnostic("", message, code="too-many-errors", source=diag.source))
+
+
 def _abbrev(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -386,10 +419,8 @@ _MAP_TAG = _Y + "map"
 _SCALAR, _SEQ, _MAP = 0, 1, 2
 _KIND_NAMES = {_SCALAR: "a scalar", _SEQ: "a sequence", _MAP: "a mapping"}
 
-# YAML 1.2 / JSON floats with an exponent but no dot, which YAML 1.1 calls strings.
-_EXP_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+\Z")
-
 _SAFE = yaml.constructor.SafeConstructor()
+_MAX_INT_CHARS = 4300  # Python's own default limit on int() of a decimal string
 
 
 class _Stop(Exception):
@@ -423,21 +454,15 @@ def _load_yaml(text: str, source: str) -> tuple[Document, list[Diagnostic]]:
     except UnicodeEncodeError as exc:  # lone surrogates in a str
         line, column = _line_col(text[: exc.start])
         diag = Diagnostic(
-            "", "text is not valid Unicode (lone surrogate)", code="encoding",
-            source=source, line=line, column=column,
-        )  # fmt: skip
+            "", "text is not valid Unicode (lone surrogate)", code="encoding", source=source, line=line, column=column
+        )
         return _failed(source, "yaml", [diag])
     except (RecursionError, MemoryError):
-        diag = Diagnostic(
-            "", f"document is nested too deeply (limit {MAX_DEPTH} levels)", code="too-deep",
-            source=source, line=1, column=1,
-        )  # fmt: skip
+        diag = _too_deep(source, 1, 1)
         return _failed(source, "yaml", [diag])
     except Exception as exc:  # never a traceback, whatever the parser does
-        diag = Diagnostic(
-            "", f"cannot parse YAML: {type(exc).__name__}: {_abbrev(str(exc), 200)}",
-            code="yaml-syntax", source=source,
-        )  # fmt: skip
+        message = f"cannot parse YAML: {type(exc).__name__}: {_abbrev(str(exc), 200)}"
+        diag = Diagnostic("", message, code="yaml-syntax", source=source)
         return _failed(source, "yaml", [diag])
     return Document(data, SourceMap(source, values, keys), "yaml"), diags
 
@@ -515,14 +540,14 @@ def _compose(text: str, source: str) -> tuple[tuple | None, int]:
                 if tag is None or tag == "!":
                     if event.implicit[0]:
                         tag = resolve(ScalarNode, value, event.implicit)
-                        if tag == _STR and _EXP_FLOAT.match(value):
-                            tag = _FLOAT
                     else:
                         tag = _STR
                 mark = event.start_mark
                 node = (_SCALAR, tag, value, mark.line + 1, mark.column + 1)
                 size = 1
                 literal += 1
+                if literal > MAX_NODES:
+                    raise _Stop(_too_many_nodes(source, mark.line + 1, mark.column + 1))
                 if event.anchor is not None:
                     anchors[event.anchor] = (node, 1)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
@@ -533,6 +558,8 @@ def _compose(text: str, source: str) -> tuple[tuple | None, int]:
                 mark = event.start_mark
                 frames.append([kind, tag, [], mark.line + 1, mark.column + 1, event.anchor, 1])
                 literal += 1
+                if literal > MAX_NODES:
+                    raise _Stop(_too_many_nodes(source, mark.line + 1, mark.column + 1))
                 if len(frames) > MAX_DEPTH:
                     raise _Stop(_too_deep(source, mark.line + 1, mark.column + 1))
                 continue
@@ -605,6 +632,18 @@ def _too_deep(source: str, line: int | None, column: int | None) -> Diagnostic:
     )
 
 
+def _too_many_nodes(source: str, line: int, column: int) -> Diagnostic:
+    return Diagnostic(
+        "",
+        f"document has more than {MAX_NODES} nodes",
+        hint="split the spec, or write it as JSON",
+        code="file-too-large",
+        source=source,
+        line=line,
+        column=column,
+    )
+
+
 def _alias_bomb(source: str, line: int | None, column: int | None) -> Diagnostic:
     return Diagnostic(
         "",
@@ -623,16 +662,18 @@ class _YamlWalker:
     def __init__(self, source: str):
         self.source = source
         self.diags: list[Diagnostic] = []
+        self.reported: set[tuple[int, int, str]] = set()
         self.members_cache: dict[int, dict[str, tuple[tuple, tuple]]] = {}
 
     # -- diagnostics -------------------------------------------------------
 
     def error(self, pointer: str, node: tuple, code: str, message: str, hint: str | None = None) -> None:
-        self.diags.append(
-            Diagnostic(
-                pointer, message, hint=hint, code=code, source=self.source, line=node[3], column=node[4]
-            )
-        )
+        where = (node[3], node[4], code)
+        if where in self.reported:  # the same node again, through an alias
+            return
+        self.reported.add(where)
+        diag = Diagnostic(pointer, message, hint=hint, code=code, source=self.source, line=node[3], column=node[4])
+        _report(self.diags, diag)
 
     def tag_error(self, pointer: str, node: tuple) -> None:
         self.error(
@@ -651,7 +692,15 @@ class _YamlWalker:
             return value
         try:
             if tag == _INT:
-                if value.isdigit() and value.isascii() and (value[0] != "0" or len(value) == 1) and len(value) < 4000:
+                if len(value) > _MAX_INT_CHARS:  # also keeps 1:2:3:... (base 60) linear
+                    self.error(
+                        pointer,
+                        node,
+                        "number-too-large",
+                        f"integer literal of {len(value)} characters is too large",
+                    )
+                    return None
+                if value.isdigit() and value.isascii() and (value[0] != "0" or len(value) == 1):
                     return int(value)
                 return _SAFE.construct_yaml_int(ScalarNode(tag, value))
             if tag == _FLOAT:
@@ -685,8 +734,6 @@ class _YamlWalker:
             return None
         value = node[2]
         if tag == _STR or tag == _TIMESTAMP or tag == _VALUE:
-            return value
-        if tag == _FLOAT and _EXP_FLOAT.match(value):  # '1e5:' stays a string key, as in YAML 1.1
             return value
         if tag == _INT:
             number = self.scalar(node, pointer)
@@ -868,7 +915,9 @@ def _walk(root: tuple, literal: int, source: str) -> tuple[Any, dict, dict, list
 # JSON
 # --------------------------------------------------------------------------
 
-_JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+# possessive (no backtracking state is kept: a string of 10 million escapes
+# would otherwise cost gigabytes when the key alternative fails)
+_JSON_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
 _JSON_BARE = r'[^ \t\r\n,:\[\]{}"]+'
 # One match per token of valid JSON.  Group 1 spans the line breaks (and the
 # blanks, ',' and ':' between them) before the token; it ends at a line start.
@@ -878,7 +927,7 @@ _JSON_BARE = r'[^ \t\r\n,:\[\]{}"]+'
 # (7); a bare value (8).
 _JSON_TOKEN = re.compile(
     r"((?:[ \t\r,:]*\n)*)[ \t\r,:]*(?:"
-    rf'"([^"\\]*(?:\\.[^"\\]*)*)"[ \t\r]*:[ \t\r]*(?:({_JSON_STRING})|({_JSON_BARE}))?'
+    rf'"([^"\\]*+(?:\\.[^"\\]*+)*+)"[ \t\r]*:[ \t\r]*(?:({_JSON_STRING})|({_JSON_BARE}))?'
     rf"|({_JSON_STRING})|([\[{{])|([\]}}])|({_JSON_BARE}))",
     re.S,
 )
@@ -920,9 +969,14 @@ def _load_json(text: str, source: str, *, sniffing: bool) -> tuple[Document, lis
         elif exc.msg.startswith("Extra data"):
             hint = "a JSON spec holds exactly one value"
         diag = Diagnostic(
-            "", f"invalid JSON: {exc.msg}", hint=hint, code="json-syntax",
-            source=source, line=exc.lineno, column=exc.colno,
-        )  # fmt: skip
+            "",
+            f"invalid JSON: {exc.msg}",
+            hint=hint,
+            code="json-syntax",
+            source=source,
+            line=exc.lineno,
+            column=exc.colno,
+        )
         return _failed(source, "json", [diag])
     except (RecursionError, MemoryError):
         if sniffing:
@@ -999,6 +1053,7 @@ def _json_scan(
     pending = False  # a key was read, its value is the next token
     ghost = False  # inside the value of a duplicate key: map nothing
     hide = False  # the pending value belongs to a duplicate key
+    budget = MAX_NODES  # values still to map
     count = text.count
 
     for match in _JSON_TOKEN.finditer(text):
@@ -1022,7 +1077,8 @@ def _json_scan(
                 key = json.loads('"' + key + '"')
             member = prefix + (escape_token(key) if "~" in key or "/" in key else key)
             if duplicates and member in keys:
-                diags.append(
+                _report(
+                    diags,
                     Diagnostic(
                         member,
                         f"duplicate key '{_abbrev(key)}' (first at line {keys[member][0]})",
@@ -1039,6 +1095,9 @@ def _json_scan(
             if group == 2 or group == 5:  # the value is the next token
                 pending = True
                 continue
+            if not budget:
+                break
+            budget -= 1
             value_pos = match.start(group)
             values[member] = (line, value_pos - line_start + 1)
             if special and group == 4:
@@ -1062,6 +1121,9 @@ def _json_scan(
         hidden = ghost or hide
         hide = False
         if not hidden:
+            if not budget:
+                break
+            budget -= 1
             values[pointer] = (line, pos - line_start + 1)
         if group == 6:
             stack.append((prefix, is_object, index, member, ghost))
@@ -1079,7 +1141,8 @@ def _json_scan(
 def _json_special(token: str, pointer: str, source: str, line: int, column: int, diags: list) -> None:
     """Report a NaN/Infinity token, or an integer too long for int()."""
     if token in _JSON_NAN:
-        diags.append(
+        _report(
+            diags,
             Diagnostic(
                 pointer,
                 f"{token} is not valid JSON",
@@ -1094,7 +1157,8 @@ def _json_special(token: str, pointer: str, source: str, line: int, column: int,
     limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
     digits = token.lstrip("-")
     if limit and len(digits) > limit and digits.isdigit():
-        diags.append(
+        _report(
+            diags,
             Diagnostic(
                 pointer,
                 f"integer with {len(digits)} digits is too large (the limit is {limit})",

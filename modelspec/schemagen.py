@@ -188,6 +188,23 @@ def constructor_parameters(cls: type, stop: type) -> tuple[list[inspect.Paramete
     return list(params.values()), required or set()
 
 
+_KWARGS_POP = re.compile(r"kwargs\.pop\(\s*[\"'](\w+)[\"']")
+
+
+def _popped_kwargs(cls: type, stop: type) -> list[str]:
+    names: list[str] = []
+    for klass in cls.__mro__:
+        if klass is stop or klass is object:
+            break
+        if "__init__" in vars(klass):
+            try:
+                source = inspect.getsource(klass.__init__)
+            except (OSError, TypeError):
+                continue
+            names.extend(n for n in _KWARGS_POP.findall(source) if n not in names)
+    return names
+
+
 def call_signature(cls: type) -> dict[str, Any]:
     call = getattr(cls, "call", None)
     if call is None:
@@ -244,6 +261,10 @@ def class_schema(
         if param.name == "name" and "type" not in prop:
             prop["type"] = ["string", "null"]
         properties[param.name] = prop
+    # Arguments a constructor takes out of **kwargs itself (LSTM's
+    # `implementation`, Embedding's `input_length`) are accepted, untyped.
+    for name in _popped_kwargs(cls, stop):
+        properties.setdefault(name, {})
     for name, prop in (extra or {}).items():
         properties.setdefault(name, prop)
         kind = _catalogue_for(name)

@@ -43,6 +43,9 @@ from modelspec.normalize import (
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
 # Keys of InputLayer written by tf.keras 2.x, translated at build time.
 LEGACY_INPUT_KEYS = {"batch_input_shape": "batch_shape"}
+# tf.keras 2.x wrote the input shape into ordinary layers too; the builder
+# turns it into an InputLayer (first layer of a Sequential) or drops it.
+LEGACY_LAYER_KEYS = ("batch_input_shape",)
 PUBLIC_MODULES = {
     "keras", "keras.layers", "keras.models", "keras.initializers", "keras.regularizers",
     "keras.constraints", "keras.activations", "keras.losses", "keras.metrics",
@@ -50,6 +53,9 @@ PUBLIC_MODULES = {
     "keras.src.models.functional", "keras.src.models.sequential", "keras.src.models.model",
 }
 LOOKUP_LAYERS = {"StringLookup", "IntegerLookup", "TextVectorization"}
+NOUNS = {"initializers": "initializer", "regularizers": "regularizer", "constraints": "constraint",
+         "activations": "activation", "losses": "loss", "metrics": "metric", "optimizers": "optimizer",
+         "schedules": "learning-rate schedule", "callbacks": "callback"}
 COMPILE_PER_OUTPUT = ("loss", "loss_weights", "metrics", "weighted_metrics")
 
 
@@ -80,7 +86,8 @@ class _Checker:
         self.data = data
         self.allow_unsafe = allow_unsafe
         self.diagnostics: list[Diagnostic] = []
-        plugins = data.get("plugins") if isinstance(data.get("plugins"), list) else []
+        plugins = data.get("plugins") if isinstance(data, dict) else None
+        plugins = plugins if isinstance(plugins, list) else []
         self.plugins = [p for p in plugins if isinstance(p, str)]
         self._allowed_modules: set[str] | None = None
 
@@ -301,6 +308,8 @@ class _Checker:
         config = layer.config
         if layer.class_name == "InputLayer" and any(k in config for k in LEGACY_INPUT_KEYS):
             config = {LEGACY_INPUT_KEYS.get(k, k): v for k, v in config.items()}
+        elif any(k in config for k in LEGACY_LAYER_KEYS):
+            config = {k: v for k, v in config.items() if k not in LEGACY_LAYER_KEYS}
         for error in schemas.validator(path).iter_errors(config):
             self.report_schema_error(error, layer.config_pointer, what)
         meta = schema["x-modelspec"]
@@ -352,14 +361,14 @@ class _Checker:
         self.check_catalogue_object(kind, value, pointer, what)
 
     def check_catalogue_object(self, kind: str, value: Any, pointer: str, what: str = "") -> None:
-        noun = kind[:-1] if kind.endswith("s") else kind
+        noun = NOUNS.get(kind, kind)
         prefix = f"{what}: " if what else ""
         if isinstance(value, str):
             names = schemas.catalogue_names(kind)
             classes = schemas.catalogue_classes(kind)
             if value in names or value in classes or value.lower() in names:
                 return
-            self.error(pointer, f"{prefix}unknown {noun} '{value}'", f"unknown-{noun}",
+            self.error(pointer, f"{prefix}unknown {noun} '{value}'", f"unknown-{NOUNS.get(kind, kind).split()[-1]}",
                        hint=did_you_mean(value, sorted(names | classes)))
             return
         if not isinstance(value, dict):
@@ -380,7 +389,7 @@ class _Checker:
             if class_name in names or class_name.lower() in names:
                 return  # e.g. {class_name: adam} resolves like the string
             self.error(pointer + "/class_name", f"{prefix}unknown {noun} class '{class_name}'",
-                       f"unknown-{noun}", hint=did_you_mean(class_name, schemas.catalogue_classes(kind)))
+                       f"unknown-{NOUNS.get(kind, kind).split()[-1]}", hint=did_you_mean(class_name, schemas.catalogue_classes(kind)))
             return
         config = value.get("config", {})
         if not isinstance(config, dict):
@@ -447,6 +456,23 @@ class _Checker:
                         self.error(ref.pointer, f"input '{ref.layer}' is a {layers[ref.layer].class_name}, "
                                    "not an InputLayer", "bad-input")
         self.check_cycles(ir, layers)
+        self.check_reachable(ir, layers)
+
+    def check_reachable(self, ir: ModelIR, layers: dict[str, LayerEntry]) -> None:
+        """Warn about layers Keras would leave out: those leading to no output."""
+        reached: set[str] = set()
+        stack = [ref.layer for ref in iter_refs(ir.outputs) if ref.layer in layers]
+        while stack:
+            name = stack.pop()
+            if name in reached:
+                continue
+            reached.add(name)
+            stack.extend(r.layer for node in layers[name].nodes for r in node.refs()
+                         if r.layer in layers and r.layer not in reached)
+        for layer in ir.layers:
+            if layer.name and layer.name not in reached and layer.nodes:
+                self.error(layer.pointer, f"layer '{layer.name}' leads to no output; Keras will "
+                           "leave it out of the model", "dropped-layer", severity=Severity.WARNING)
 
     def check_cycles(self, ir: ModelIR, layers: dict[str, LayerEntry]) -> None:
         """Kahn's algorithm over calls; whatever is never ready is on or behind a cycle."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from modelspec.diagnostics import Diagnostic, SpecError
+from modelspec.diagnostics import Diagnostic, SpecError, sort_diagnostics
 from modelspec.dump import dumps_for, dumps_json, write_atomic
 
 
@@ -31,37 +32,51 @@ def _print(diagnostics: list[Diagnostic], stderr: TextIO) -> None:
         print(diagnostic.render(), file=stderr)
 
 
-def _read_source(path: Path) -> tuple[object, str]:
-    from modelspec.api import validate
-    from modelspec.convert import read_keras_archive
+def _read_source(path: Path) -> tuple[Any, Any]:
+    """The source document's data and source map."""
     from modelspec.load import load_path
 
     if path.suffix.lower() == ".keras":
-        return read_keras_archive(path), str(path)
+        from modelspec.convert import read_keras_archive
+
+        return read_keras_archive(path)
     document, diagnostics = load_path(path)
     if any(d.is_error for d in diagnostics):
         raise SpecError(diagnostics)
-    del validate
-    return document.data, str(path)
+    return document.data, document.source_map
+
+
+def _check_source(data: Any, source_map: Any, allow_unsafe: bool) -> list[Diagnostic]:
+    """Validate the source as written, so that errors point into that file."""
+    from modelspec.load import locate
+    from modelspec.validator import validate_data
+
+    if isinstance(data, dict) and "modelspec" in data:
+        diagnostics = validate_data(data, allow_unsafe=allow_unsafe)
+    else:  # a bare Keras model document: it is the model section
+        diagnostics = [dataclasses.replace(d, pointer=d.pointer[len("/model"):])
+                       if d.pointer.startswith("/model") else d
+                       for d in validate_data({"modelspec": 1, "model": data}, allow_unsafe=allow_unsafe)]
+    return sort_diagnostics(locate(diagnostics, source_map))
 
 
 def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
-    from modelspec.api import validate
-    from modelspec.convert import spec_from_document
-
     source = Path(args.source)
     try:
-        data, name = _read_source(source)
-        spec = spec_from_document(data, name)
+        data, source_map = _read_source(source)
     except SpecError as error:
         _print(error.diagnostics, stderr)
         return 1
-    diagnostics = validate(spec, allow_unsafe=args.unsafe)
-    errors = [d for d in diagnostics if d.is_error]
-    if errors:
-        # Point at the source file: the converted spec exists only in memory.
-        _print([Diagnostic(d.pointer, d.message, hint=d.hint, code=d.code, source=name)
-                for d in errors], stderr)
+    diagnostics = _check_source(data, source_map, args.unsafe)
+    _print(diagnostics, stderr)
+    if any(d.is_error for d in diagnostics):
+        return 1
+    from modelspec.convert import spec_from_document
+
+    try:
+        spec = spec_from_document(data, str(source))
+    except SpecError as error:
+        _print(error.diagnostics, stderr)
         return 1
     if args.to == "spec":
         text = dumps_for(args.output, spec)
@@ -71,8 +86,7 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
         try:
             model = build(spec, allow_plugins=args.allow_plugins, allow_unsafe=args.unsafe)
         except SpecError as error:
-            _print([Diagnostic(d.pointer, d.message, hint=d.hint, code=d.code, source=name)
-                    for d in error.diagnostics], stderr)
+            _print([dataclasses.replace(d, source=str(source)) for d in error.diagnostics], stderr)
             return 1
         if str(args.output).endswith(".keras"):
             # A .keras archive (config + freshly initialised weights), saved by Keras.

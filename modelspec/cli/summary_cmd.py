@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import warnings
 from typing import TextIO
 
 from modelspec.diagnostics import SpecError
@@ -28,10 +29,15 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     if any(d.is_error for d in diagnostics):
         return 1
     from modelspec.api import build
-    from modelspec.builder import describe_outputs
+    from modelspec.builder import DroppedLayerWarning, describe_outputs
 
     try:
-        model = build(args.file, allow_plugins=args.allow_plugins, allow_unsafe=args.unsafe)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DroppedLayerWarning)
+            model = build(args.file, allow_plugins=args.allow_plugins, allow_unsafe=args.unsafe)
+        for warning in caught:
+            if issubclass(warning.category, DroppedLayerWarning):
+                print(str(warning.message), file=stderr)
     except SpecError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic.render(), file=stderr)

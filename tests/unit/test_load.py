@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import pickle
 import subprocess
 import sys
@@ -12,8 +11,10 @@ import time
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from modelspec.diagnostics import Diagnostic, Severity
+from modelspec.diagnostics import Diagnostic, Severity, join_pointer
 from modelspec.load import (
     KEY_CODES,
     MAX_BYTES,
@@ -243,11 +244,11 @@ def test_lazy_json_source_map_is_a_real_dict_and_pickles():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("v: 1e-3", 0.001),
-        ("v: -2E+5", -200000.0),
         ("v: 1.5e-3", 0.0015),
-        ("v: '1e-3'", "1e-3"),
-        ("v: !!str 1e3", "1e3"),
+        ("v: 1.0e+3", 1000.0),
+        ("v: 1e-3", "1e-3"),  # YAML 1.1, as PyYAML (and so yaml.safe_dump) reads it
+        ("v: !!float 1e-3", 0.001),
+        ("v: !!str 1.5", "1.5"),
         ("v: 0x10", 16),
         ("v: 1_000", 1000),
         ("v: 12", 12),
@@ -454,6 +455,7 @@ def test_self_referencing_anchor_is_an_undefined_alias():
         ("a: " + "{b: " * 10_000 + "1" + "}" * 10_000, (1, 4 + 4 * 999)),
         ("".join(" " * i + "k:\n" for i in range(1_200)), (1001, 1001)),
     ],
+    ids=["flow-10k", "flow-100k", "flow-mappings-10k", "block-1200"],
 )
 def test_deep_yaml_nesting_is_too_deep_not_a_crash(any_yaml_loader, text, at):
     doc, diags = load_text(text, "deep.yaml")
@@ -589,12 +591,28 @@ def test_yaml_syntax_errors_are_located(any_yaml_loader, text, at, part, hint_pa
         ("a: !!int abc\n", "/a", (1, 4)),
         ("a: !!bool maybe\n", "/a", (1, 4)),
         ("a: !!float x\n", "/a", (1, 4)),
-        ("a: " + "9" * 5000 + "\n", "/a", (1, 4)),
     ],
 )
 def test_bad_explicitly_typed_scalars_are_located_errors(text, pointer, at):
     doc, diags = load_text(text, "x.yaml")
     assert [where(d) for d in diags] == [(pointer, "yaml-value", *at)]
+    assert doc.data == {"a": None}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "9" * 5000 + "\n",
+        "a: 0x" + "f" * 5000 + "\n",
+        "a: 1" + ":1" * 200_000 + "\n",  # YAML 1.1 base 60: quadratic in int() if let through
+    ],
+    ids=["decimal", "hex", "base-60"],
+)
+def test_huge_yaml_integers_are_refused_quickly(text):
+    started = time.perf_counter()
+    doc, diags = load_text(text, "x.yaml")
+    assert time.perf_counter() - started < 2.0
+    assert [where(d) for d in diags] == [("/a", "number-too-large", 1, 4)]
     assert doc.data == {"a": None}
 
 
@@ -641,6 +659,7 @@ def test_json_syntax_error_location(text, at, message, hint_part):
         ('{"a": ' * 10_000 + "1" + "}" * 10_000, (1, 1 + 6 * 1000)),
         ("[\n" * 10_000 + "]" * 10_000, (1001, 1)),
     ],
+    ids=["arrays", "objects", "arrays-on-lines"],
 )
 def test_deep_json_nesting_is_too_deep_not_a_crash(text, at):
     doc, diags = load_text(text, "deep.json")
@@ -883,3 +902,140 @@ def test_thousand_layer_json_maps_every_position():
     assert doc.source_map.values["/layers/999/config/units"] == (3 + 7 * 999 + 4, 18)
     assert doc.source_map.keys["/layers/999/config/units"] == (3 + 7 * 999 + 4, 9)
     assert len(doc.source_map.values) == 1 + 1 + 1000 * 5
+
+
+def test_yaml_with_too_many_nodes_is_refused(monkeypatch):
+    monkeypatch.setattr(LOAD_MODULE, "MAX_NODES", 100)
+    doc, diags = load_text("a: [" + "1, " * 200 + "]\n", "x.yaml")
+    assert doc.data is None
+    # the root mapping, 'a', the list and 97 items are 100 nodes; the 98th item is one too many
+    assert [where(d) for d in diags] == [("", "file-too-large", 1, 5 + 3 * 97)]
+
+
+def test_json_map_stops_after_too_many_values_and_falls_back(monkeypatch):
+    monkeypatch.setattr(LOAD_MODULE, "MAX_NODES", 10)
+    doc, diags = load_text('{"a": [1, 2, 3],\n "b": {"c": [4, 5, 6, 7, 8, 9, 10, 11]}}', "x.json")
+    assert diags == []
+    assert doc.data["b"]["c"][-1] == 11
+    assert len(doc.source_map.values) == 10
+    assert doc.source_map.position("/b/c/7") == (2, 13)  # falls back to the list
+
+
+@pytest.mark.parametrize("text", [b"a: 1234567890\n", "a: 1234567890\n"])
+def test_text_over_the_size_limit_is_refused(monkeypatch, text):
+    monkeypatch.setattr(LOAD_MODULE, "MAX_BYTES", 8)
+    doc, diags = load_text(text, "x.yaml")
+    assert doc.data is None
+    assert [where(d) for d in diags] == [("", "file-too-large", None, None)]
+
+
+def test_json_string_with_millions_of_escapes_maps_in_linear_time():
+    text = '{"a": "' + "\\n" * 2_000_000 + '", "b": 1}'
+    started = time.perf_counter()
+    doc, diags = load_text(text, "x.json")
+    assert doc.source_map.values["/b"] == (1, 4_000_016)
+    assert time.perf_counter() - started < 3.0
+
+
+# --------------------------------------------------------------------------
+# Properties
+# --------------------------------------------------------------------------
+
+_KEYS = st.text(st.sampled_from(list("ab~/ \"\\é:#-")), min_size=1, max_size=4)
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=6)
+)
+_DATA = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=25
+)
+
+
+def _pointers(value, prefix=()):
+    yield join_pointer(*prefix), value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _pointers(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _pointers(item, (*prefix, index))
+
+
+def _text_at(text: str, position: tuple[int, int]) -> str:
+    line, column = position
+    return text.split("\n")[line - 1][column - 1 :]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_DATA, st.sampled_from([None, 0, 2]), st.booleans())
+def test_every_json_value_is_mapped_to_its_first_character(data, indent, ascii_only):
+    text = json.dumps(data, indent=indent, ensure_ascii=ascii_only)
+    doc, diags = load_text(text, "x.json")
+    assert diags == [] and doc.data == data
+    assert len(doc.source_map.values) == sum(1 for _ in _pointers(data))
+    for pointer, value in _pointers(data):
+        first = json.dumps(value, ensure_ascii=ascii_only)[0]
+        assert _text_at(text, doc.source_map.values[pointer]).startswith(first), pointer
+        if pointer in doc.source_map.keys:
+            assert _text_at(text, doc.source_map.keys[pointer]).startswith('"')
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_DATA, st.booleans())
+def test_yaml_safe_dump_output_loads_back_unchanged_and_fully_mapped(data, flow):
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
+    expected = yaml.safe_load(text)
+    doc, diags = load_text(text, "x.yaml")
+    if expected is None:
+        assert codes(diags) == ["empty"]
+        return
+    assert diags == []
+    assert doc.data == expected
+    assert set(doc.source_map.values) == {pointer for pointer, _ in _pointers(expected)}
+
+
+_TOKENS = st.sampled_from(
+    list("{}[]:,-&*!|>'\"#\n \t?<=~\\.09aeEnul\x00\x01\u00e9\ufeff%@`")
+    + ["---", "...", "!!python/tuple", "<<", "NaN", "Infinity", "\\u00", "!!binary", "&a", "*a", "\r\n", "true"]
+)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(_TOKENS, max_size=40).map("".join) | st.binary(max_size=40), st.sampled_from(["x.yaml", "x.json", "x"]))
+def test_arbitrary_input_never_raises_and_diagnostics_are_well_formed(text, source):
+    doc, diags = load_text(text, source)
+    assert isinstance(doc, Document)
+    for diag in diags:
+        assert diag.source == source and diag.code and diag.message
+        assert (diag.line is None) == (diag.column is None)
+        if diag.line is not None:
+            assert diag.line >= 1 and diag.column >= 1
+    if doc.data is not None:
+        assert all(line >= 1 and column >= 1 for line, column in doc.source_map.values.values())
+
+
+def test_a_refused_node_behind_many_aliases_is_reported_once():
+    text = "a: &x [!foo 1, 2]\nb: [*x, *x, *x]\n"
+    doc, diags = load_text(text, "x.yaml")
+    assert [where(d) for d in diags] == [("/a/0", "yaml-tag", 1, 8)]
+    assert doc.data == {"a": [None, 2], "b": [[None, 2]] * 3}
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "code"),
+    [
+        ("".join(f"k{i}: !foo x\n" for i in range(1500)), "x.yaml", "yaml-tag"),
+        ("{" + ", ".join('"k": 1' for _ in range(1500)) + "}", "x.json", "duplicate-key"),
+        ("[" + ", ".join("NaN" for _ in range(1500)) + "]", "x.json", "json-nan"),
+    ],
+    ids=["yaml-tags", "json-duplicates", "json-nan"],
+)
+def test_reporting_stops_after_a_thousand_problems(text, source, code):
+    doc, diags = load_text(text, source)
+    assert len(diags) == 1001
+    assert {d.code for d in diags[:1000]} == {code}
+    assert where(diags[-1]) == ("", "too-many-errors", None, None)
+    assert diags[-1].message == "more than 1000 problems: the rest are not reported"
