@@ -23,7 +23,7 @@ from modelspec.kerasenv import keras  # noqa: E402
 
 from modelspec import schemas  # noqa: E402
 from modelspec.diagnostics import Diagnostic, SpecError  # noqa: E402
-from modelspec.load import load_text  # noqa: E402
+from modelspec.loader import load_text  # noqa: E402
 from modelspec.normalize import MODEL_CLASSES, parse_model, to_concise, walk_models  # noqa: E402
 
 SPEC_KEY_ORDER = ("modelspec", "name", "description", "seed", "plugins", "model", "compile",

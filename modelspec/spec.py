@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from modelspec.diagnostics import Diagnostic, SpecError, sort_diagnostics
-from modelspec.load import Document, SourceMap, from_data, load_path, locate
+from modelspec.loader import Document, SourceMap, from_data, load_path, locate
 
 SpecLike = Union[str, "os.PathLike[str]", dict, "Spec"]
 

@@ -34,7 +34,7 @@ def _print(diagnostics: list[Diagnostic], stderr: TextIO) -> None:
 
 def _read_source(path: Path) -> tuple[Any, Any]:
     """The source document's data and source map."""
-    from modelspec.load import load_path
+    from modelspec.loader import load_path
 
     if path.suffix.lower() == ".keras":
         from modelspec.convert import read_keras_archive
@@ -48,7 +48,7 @@ def _read_source(path: Path) -> tuple[Any, Any]:
 
 def _check_source(data: Any, source_map: Any, allow_unsafe: bool) -> list[Diagnostic]:
     """Validate the source as written, so that errors point into that file."""
-    from modelspec.load import locate
+    from modelspec.loader import locate
     from modelspec.validator import validate_data
 
     if isinstance(data, dict) and "modelspec" in data:

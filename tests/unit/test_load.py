@@ -1,4 +1,4 @@
-"""Tests for modelspec.load: plain data, source maps and located diagnostics."""
+"""Tests for modelspec.loader: plain data, source maps and located diagnostics."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modelspec.diagnostics import Diagnostic, Severity, join_pointer
-from modelspec.load import (
+from modelspec.loader import (
     KEY_CODES,
     MAX_BYTES,
     Document,
@@ -26,8 +26,8 @@ from modelspec.load import (
     locate,
 )
 
-# `modelspec.load` the attribute may be the package's load() function; the module is here
-LOAD_MODULE = sys.modules["modelspec.load"]
+# the loader module (the package attribute modelspec.load is the load() function)
+LOAD_MODULE = sys.modules["modelspec.loader"]
 
 
 def codes(diags: list[Diagnostic]) -> list[str | None]:
@@ -859,7 +859,7 @@ def test_locate_works_on_the_lazy_json_map():
 
 def test_import_pulls_in_nothing_heavy():
     code = (
-        "import sys, modelspec.load; "
+        "import sys, modelspec.loader; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'tensorflow', 'keras', 'numpy', 'jax', 'torch', 'jsonschema'}))"
     )
