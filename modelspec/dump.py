@@ -8,8 +8,7 @@ from typing import Any
 
 import yaml
 
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
+from modelspec.loader import YAML12_FLOAT
 
 class _SpecDumper(yaml.SafeDumper):
     """Block style, but flow style for short lists of scalars ([null, 100])."""
@@ -26,6 +25,8 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 
 _SpecDumper.add_representer(list, _represent_list)
+# Quote strings such as "1e5" that modelspec's loader reads as YAML 1.2 floats.
+_SpecDumper.add_implicit_resolver("tag:yaml.org,2002:float", YAML12_FLOAT, list("-+0123456789."))
 _SpecDumper.add_representer(str, _represent_str)
 
 

@@ -28,10 +28,10 @@ YAML specifics
   methods for the standard tags (str, int, float, bool, null; timestamps stay
   strings).  Every other tag (``!!python/...``, ``!!binary``, ``!!set``,
   ``!foo`` ...) is a ``yaml-tag`` error.
-* Scalars resolve exactly as PyYAML's safe loader resolves them (YAML 1.1),
-  so what `yaml.safe_dump` writes loads back unchanged.  Note that this makes
-  ``1e-3`` (an exponent without a dot) the *string* "1e-3", while ``1.0e-3``
-  and ``0.001`` are floats.
+* Scalars resolve as PyYAML's safe loader resolves them (YAML 1.1), with one
+  YAML 1.2 addition: ``1e-3`` (an exponent without a dot) is a float, as a
+  user writing a learning rate means it; `modelspec.dump` quotes strings of
+  that shape so that written specs load back unchanged.
 * Merge keys ``<<`` are SUPPORTED the YAML way: the merged mapping (or list of
   mappings, earlier ones winning) fills in keys not present in the mapping
   itself.  Explicit keys come first in the resulting dict, then merged ones.
@@ -399,7 +399,17 @@ def _esc(token: str) -> str:
 # YAML
 # --------------------------------------------------------------------------
 
-_Loader = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+_BaseLoader = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+# YAML 1.2 floats: PyYAML (YAML 1.1) reads `1e-3` as a string, which would turn a
+# hand-written `learning_rate: 1e-3` into a type error. dump.py quotes such strings.
+YAML12_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, plus YAML 1.2 exponent floats."""
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", YAML12_FLOAT, list("-+0123456789."))
 _CParser = getattr(getattr(yaml, "cyaml", None), "CParser", None)  # libyaml's parser
 
 _Y = "tag:yaml.org,2002:"
