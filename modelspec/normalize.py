@@ -22,6 +22,7 @@ Keras, so it lives in `convert.py`). Nothing here imports Keras.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -33,6 +34,14 @@ FUNCTIONAL_CLASSES = {"Functional", "Model"}
 MODEL_CLASSES = FUNCTIONAL_CLASSES | {"Sequential"}
 KERAS_TENSOR = "__keras_tensor__"
 FUNCTIONAL_MODULE = "keras.src.models.functional"
+# Keys Keras writes (or accepts) at each level; anything else is a typo that
+# Keras would silently ignore.
+ENVELOPE_KEYS = {"module", "class_name", "config", "registered_name", "build_config",
+                 "compile_config", "keras_version", "backend"}
+FUNCTIONAL_KEYS = {"name", "trainable", "layers", "input_layers", "output_layers"}
+SEQUENTIAL_KEYS = {"name", "trainable", "dtype", "layers", "build_input_shape"}
+ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config", "name",
+              "inbound_nodes", "shared_object_id", "compile_config"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,11 +242,19 @@ class _Parser:
         return value
 
     # -- layers and models ----------------------------------------------
+    def unknown_keys(self, value: dict[str, Any], allowed: set[str], pointer: str, what: str) -> None:
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                self.error(join_pointer_from(pointer, key), f"unknown key '{key}' in {what}",
+                           "unknown-key", hint=f"did you mean '{close[0]}'?" if close else None)
+
     def parse_layer(self, entry: Any, pointer: str, functional: bool) -> LayerEntry | None:
         if not isinstance(entry, dict):
             self.error(pointer, f"a layer entry is a mapping with class_name and config, "
                        f"got {_describe(entry)}", "bad-layer")
             return None
+        self.unknown_keys(entry, ENTRY_KEYS, pointer, "a layer entry")
         class_name = entry.get("class_name")
         if not isinstance(class_name, str):
             self.error(pointer, "layer entry has no class_name", "missing-class-name")
@@ -289,6 +306,7 @@ class _Parser:
         if "layers" in model:  # a bare get_config() dict
             class_name = "Functional" if "input_layers" in model else "Sequential"
             return self.parse_model_config(class_name, model, pointer, pointer)
+        self.unknown_keys(model, ENVELOPE_KEYS, pointer, "the model")
         class_name = model.get("class_name")
         if class_name not in MODEL_CLASSES:
             self.error(pointer + "/class_name" if "class_name" in model else pointer,
@@ -313,6 +331,8 @@ class _Parser:
     def parse_model_config(self, class_name: str, config: dict[str, Any], pointer: str,
                            config_pointer: str) -> ModelIR | None:
         functional = class_name in FUNCTIONAL_CLASSES
+        self.unknown_keys(config, FUNCTIONAL_KEYS if functional else SEQUENTIAL_KEYS,
+                          config_pointer, f"a {'Functional' if functional else 'Sequential'} config")
         raw_layers = config.get("layers")
         if not isinstance(raw_layers, list):
             self.error(config_pointer + ("/layers" if "layers" in config else ""),

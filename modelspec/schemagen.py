@@ -76,6 +76,19 @@ SAMPLE_ARGS: dict[str, Any] = {
     "frame_step": 4, "cropping": 1, "padding": 1, "size": 2, "height_factor": 0.1,
 }
 
+# Class-specific samples, for classes whose required arguments are not enough.
+SAMPLE_BY_CLASS: dict[str, dict[str, Any]] = {
+    "InputLayer": {"shape": [2]},
+    "CategoryEncoding": {"num_tokens": 4},
+    "Discretization": {"num_bins": 4},
+    "RandomPosterization": {"factor": 4},
+    "Activation": {"activation": "relu"},
+    "Dot": {"axes": 1},
+    "MaxNumBoundingBoxes": {"max_number": 2},
+    "Pipeline": {"layers": []},
+    "RandomTranslation": {"height_factor": 0.1, "width_factor": 0.1},
+}
+
 _ARGS_HEADER = re.compile(r"^(\s*)(Args|Arguments):\s*$", re.M)
 _ARG_LINE = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*)(?:\s*\([^)]*\))?:\s*(.*)$")
 
@@ -310,19 +323,18 @@ def _widen_to_fit(schema: dict[str, Any], config: dict[str, Any]) -> None:
 
 
 def _sample_instance(cls: type, schema: dict[str, Any]) -> Any:
-    kwargs = {}
+    import keras
+
+    kwargs = dict(SAMPLE_BY_CLASS.get(cls.__name__, {}))
     for name in schema["required"]:
+        if name in kwargs:
+            continue
         if name in ("layer", "backward_layer"):
-            import keras
-
-            kwargs[name] = keras.layers.Dense(2)
+            rnn = cls.__name__ == "Bidirectional"
+            kwargs[name] = keras.layers.LSTM(2) if rnn else keras.layers.Dense(2)
         elif name == "cell":
-            import keras
-
             kwargs[name] = keras.layers.LSTMCell(2)
         elif name == "cells":
-            import keras
-
             kwargs[name] = [keras.layers.LSTMCell(2)]
         elif name in SAMPLE_ARGS:
             kwargs[name] = SAMPLE_ARGS[name]

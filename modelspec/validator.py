@@ -56,6 +56,7 @@ LOOKUP_LAYERS = {"StringLookup", "IntegerLookup", "TextVectorization"}
 NOUNS = {"initializers": "initializer", "regularizers": "regularizer", "constraints": "constraint",
          "activations": "activation", "losses": "loss", "metrics": "metric", "optimizers": "optimizer",
          "schedules": "learning-rate schedule", "callbacks": "callback"}
+BOUNDS = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
 COMPILE_PER_OUTPUT = ("loss", "loss_weights", "metrics", "weighted_metrics")
 
 
@@ -203,8 +204,8 @@ class _Checker:
             self.error(pointer, f"{what}: {message}" if what else message, "bad-value",
                        hint=did_you_mean(str(error.instance), [str(c) for c in error.validator_value]))
             return
-        elif error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-            message = f"{key} {error.message.split(' is ', 1)[-1]}"
+        elif error.validator in BOUNDS:
+            message = f"{key} must be {BOUNDS[error.validator]} {error.validator_value}, got {describe(error.instance)}"
         else:
             message = f"{key}: {error.message}" if len(error.message) < 200 else f"{key} is not valid here"
         self.error(pointer, f"{what}: {message}" if what else message, "bad-value")
@@ -214,7 +215,7 @@ class _Checker:
         """Refuse Python code and foreign modules anywhere in model and compile."""
         function_names = (schemas.catalogue_names("activations") | schemas.catalogue_names("losses")
                           | schemas.catalogue_names("metrics"))
-        for section in ("model", "compile"):
+        for section in ("model", "compile", "fit", "evaluate", "predict"):
             if section not in self.data:
                 continue
             stack: list[tuple[Any, str]] = [(self.data[section], "/" + section)]
