@@ -35,7 +35,6 @@ import gc
 import os
 import statistics
 import sys
-import threading
 import time
 import traceback
 from pathlib import Path
@@ -47,35 +46,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import spec_generator  # noqa: E402
 
 TARGET_RATIO = 1.2
-KERAS_STACK = 512 * 1024 * 1024
-KERAS_RECURSION = 100_000
+from modelspec.builder import BUILD_RECURSION_LIMIT as KERAS_RECURSION  # noqa: E402
+from modelspec.builder import BUILD_STACK_BYTES as KERAS_STACK  # noqa: E402
 
 
 def in_big_thread(function):
-    """Run function() in a thread with a 512 MiB stack and a 100,000 recursion limit."""
-    result: dict = {}
+    """Run function() the way modelspec.build runs its own build: in a thread
+    with a 512 MiB stack and a raised recursion limit (same helper, so the
+    comparison is fair)."""
+    from modelspec.builder import run_with_deep_stack
 
-    def target():
-        old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, KERAS_RECURSION))
-        try:
-            result["value"] = function()
-        except BaseException as error:  # noqa: BLE001  (reported to the caller)
-            result["error"] = error
-        finally:
-            sys.setrecursionlimit(old)
-
-    old_size = threading.stack_size()
-    threading.stack_size(KERAS_STACK)
-    try:
-        thread = threading.Thread(target=target, name="keras-from-config")
-        thread.start()
-    finally:
-        threading.stack_size(old_size)
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
+    return run_with_deep_stack(function)
 
 
 def timed(function) -> float:

@@ -32,6 +32,8 @@ import keras  # noqa: E402
 
 import modelspec  # noqa: E402
 
+from tests.helpers import config_diff, diff_message  # noqa: E402
+
 from .handwritten import HANDWRITTEN  # noqa: E402
 
 pytestmark = pytest.mark.keras
@@ -43,36 +45,6 @@ SPEC_FILES = sorted(HANDWRITTEN)
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-
-
-def config_diff(got: Any, want: Any, path: str = "", out: list[str] | None = None) -> list[str]:
-    """Paths where two nested configs differ (a tuple is not a list)."""
-    out = [] if out is None else out
-    if isinstance(got, dict) and isinstance(want, dict):
-        for key in list(want) + [k for k in got if k not in want]:
-            sub = f"{path}/{key}"
-            if key not in got:
-                out.append(f"{sub}: missing (want {want[key]!r:.120})")
-            elif key not in want:
-                out.append(f"{sub}: unexpected (got {got[key]!r:.120})")
-            else:
-                config_diff(got[key], want[key], sub, out)
-    elif isinstance(got, (list, tuple)) and isinstance(want, (list, tuple)):
-        if type(got) is not type(want):
-            out.append(f"{path}: {type(got).__name__} {got!r:.80} != {type(want).__name__} {want!r:.80}")
-        elif len(got) != len(want):
-            out.append(f"{path}: length {len(got)} != {len(want)}")
-        else:
-            for i, (g, w) in enumerate(zip(got, want)):
-                config_diff(g, w, f"{path}/{i}", out)
-    elif type(got) is not type(want) or got != want:
-        out.append(f"{path}: got {got!r:.120} want {want!r:.120}")
-    return out
-
-
-def diff_message(got: Any, want: Any, what: str = "config") -> str:
-    lines = config_diff(got, want)
-    return f"{what} differs (got vs want) at:\n  " + "\n  ".join(lines[:25])
 
 
 def _snake(name: str) -> str:
