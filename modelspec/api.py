@@ -25,13 +25,15 @@ def validate(source: SpecLike, *, allow_unsafe: bool = False) -> list[Diagnostic
     Returns:
         Diagnostics (errors and warnings), sorted by position. Loading
         problems (missing file, bad YAML) are returned too, not raised.
+        A bare Keras model file (to_json(), get_config()) is checked as a
+        spec's model section, with a note saying so.
     """
-    from modelspec.validator import validate_data
+    from modelspec.validator import validate_document
 
     spec, diagnostics = _read(source)
     if spec is None:
         return diagnostics
-    return spec.locate(diagnostics + validate_data(spec.data, allow_unsafe=allow_unsafe))
+    return spec.locate(diagnostics + validate_document(spec.data, allow_unsafe=allow_unsafe))
 
 
 def build(source: SpecLike, *, allow_plugins: bool = False, allow_unsafe: bool = False) -> keras.Model:

@@ -314,13 +314,16 @@ class _Parser:
                        f"{_describe(class_name)}", "bad-model")
             return None
         config = model.get("config")
+        layers_pointer = None
         if isinstance(config, list) and class_name == "Sequential":
             config = {"layers": config}  # Keras 1/2 list-form Sequential
+            layers_pointer = pointer + "/config"
         if not isinstance(config, dict):
             self.error(pointer + "/config", "model config must be a mapping with 'layers'",
                        "bad-model")
             return None
-        ir = self.parse_model_config(class_name, config, pointer, pointer + "/config")
+        ir = self.parse_model_config(class_name, config, pointer, pointer + "/config",
+                                     layers_pointer=layers_pointer)
         if ir is not None:
             compile_config = model.get("compile_config")
             ir.compile_config = compile_config if isinstance(compile_config, dict) else None
@@ -329,7 +332,7 @@ class _Parser:
         return ir
 
     def parse_model_config(self, class_name: str, config: dict[str, Any], pointer: str,
-                           config_pointer: str) -> ModelIR | None:
+                           config_pointer: str, layers_pointer: str | None = None) -> ModelIR | None:
         functional = class_name in FUNCTIONAL_CLASSES
         self.unknown_keys(config, FUNCTIONAL_KEYS if functional else SEQUENTIAL_KEYS,
                           config_pointer, f"a {'Functional' if functional else 'Sequential'} config")
@@ -339,8 +342,9 @@ class _Parser:
                        "the model needs a list of layers", "bad-model")
             return None
         layers = []
+        layers_pointer = layers_pointer or config_pointer + "/layers"
         for i, entry in enumerate(raw_layers):
-            layer = self.parse_layer(entry, f"{config_pointer}/layers/{i}", functional)
+            layer = self.parse_layer(entry, f"{layers_pointer}/{i}", functional)
             if layer is not None:
                 layers.append(layer)
         inputs = outputs = None

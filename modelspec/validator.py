@@ -578,6 +578,26 @@ def validate_data(data: Any, *, allow_unsafe: bool = False) -> list[Diagnostic]:
     return checker.diagnostics
 
 
+def is_model_document(data: Any) -> bool:
+    """A bare Keras model file (to_json(), get_config(), legacy), not a spec."""
+    return isinstance(data, dict) and "modelspec" not in data and (
+        data.get("class_name") in MODEL_CLASSES or "layers" in data)
+
+
+def validate_document(data: Any, *, allow_unsafe: bool = False) -> list[Diagnostic]:
+    """validate_data for a spec, or for a bare Keras model file read as the model section."""
+    if not is_model_document(data):
+        return validate_data(data, allow_unsafe=allow_unsafe)
+    wrapped = validate_data({"modelspec": 1, "model": data}, allow_unsafe=allow_unsafe)
+    diagnostics = [Diagnostic(d.pointer[len("/model"):], d.message, hint=d.hint,
+                              severity=d.severity, code=d.code)
+                   if d.pointer.startswith("/model") else d for d in wrapped]
+    diagnostics.append(Diagnostic("", "a Keras model file, not a spec: checked as a spec's "
+                                  "model section", severity=Severity.NOTE, code="model-document",
+                                  hint="'modelspec convert FILE -o spec.yaml' turns it into a spec"))
+    return diagnostics
+
+
 def errors_only(diagnostics: Iterable[Diagnostic]) -> Iterator[Diagnostic]:
     return (d for d in diagnostics if d.is_error)
 

@@ -49,14 +49,10 @@ def _read_source(path: Path) -> tuple[Any, Any]:
 def _check_source(data: Any, source_map: Any, allow_unsafe: bool) -> list[Diagnostic]:
     """Validate the source as written, so that errors point into that file."""
     from modelspec.loader import locate
-    from modelspec.validator import validate_data
+    from modelspec.validator import validate_document
 
-    if isinstance(data, dict) and "modelspec" in data:
-        diagnostics = validate_data(data, allow_unsafe=allow_unsafe)
-    else:  # a bare Keras model document: it is the model section
-        diagnostics = [dataclasses.replace(d, pointer=d.pointer[len("/model"):])
-                       if d.pointer.startswith("/model") else d
-                       for d in validate_data({"modelspec": 1, "model": data}, allow_unsafe=allow_unsafe)]
+    diagnostics = [d for d in validate_document(data, allow_unsafe=allow_unsafe)
+                   if d.code != "model-document"]
     return sort_diagnostics(locate(diagnostics, source_map))
 
 

@@ -321,3 +321,13 @@ def test_unsafe_flag_accepts_lambda_class():
 
     assert [d for d in errors(spec_with(lam)) if d.code == "refused-layer"]
     assert not [d for d in modelspec.validate(spec_with(lam), allow_unsafe=True) if d.code == "refused-layer"]
+
+
+def test_a_bare_keras_model_file_is_checked_as_the_model_section():
+    model = copy.deepcopy(BASE["model"])
+    layers({"model": model})[1]["config"]["unit"] = 3
+    found = modelspec.validate(model)
+    assert [(d.severity.value, d.pointer, d.code) for d in found] == [
+        ("note", "", "model-document"),
+        ("error", "/config/layers/1/config/unit", "unknown-parameter"),
+    ]
