@@ -98,7 +98,7 @@ class _Builder:
     def layer(self, entry: LayerEntry, keep_build_config: bool = False) -> Any:
         if entry.submodel is not None:
             return self.model(entry.submodel)
-        config = copy.deepcopy(entry.config)
+        config = fill_wrapped_modules(copy.deepcopy(entry.config))
         if not keep_build_config:
             config = strip_nested_build_configs(config)
         if entry.class_name == "InputLayer":
@@ -288,6 +288,28 @@ def strip_nested_build_configs(config: dict[str, Any]) -> dict[str, Any]:
         return value
 
     return {k: strip(v) if k in WRAPPED_LAYER_KEYS else v for k, v in config.items()}
+
+
+def fill_wrapped_modules(config: dict[str, Any]) -> dict[str, Any]:
+    """Give wrapped built-in layers written without `module` (as the concise
+    form allows) the `module` that Keras's wrappers need to find their class."""
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if isinstance(value, dict) and isinstance(value.get("class_name"), str):
+            result = dict(value)
+            if "module" not in result and schemas.layer_schema_path(result["class_name"]):
+                result = {"module": "keras.layers", **result,
+                          "registered_name": result.get("registered_name")}
+            inner = result.get("config")
+            if isinstance(inner, dict):
+                result["config"] = {k: fill(v) if k in WRAPPED_LAYER_KEYS else v
+                                    for k, v in inner.items()}
+            return result
+        return value
+
+    return {k: fill(v) if k in WRAPPED_LAYER_KEYS else v for k, v in config.items()}
 
 
 def import_plugins(spec: Spec, allow_plugins: bool) -> None:

@@ -70,8 +70,9 @@ def _layer_class(entry: dict[str, Any]) -> type | None:
 
 
 def _revive_config(cls: type, config: dict[str, Any]) -> Any:
-    from modelspec.builder import with_constructor_defaults
+    from modelspec.builder import fill_wrapped_modules, with_constructor_defaults
 
+    config = fill_wrapped_modules(config)
     try:
         layer = _quiet(cls.from_config, copy.deepcopy(config))
     except KeyError:  # as in the builder: some from_config need the defaults spelled out
@@ -155,12 +156,21 @@ def simplify_layer(entry: dict[str, Any]) -> dict[str, Any]:
             trial = {k: v for k, v in candidate.items() if k != key}
             if _holds(cls, trial, target):
                 candidate = trial
-    # Wrapped layers (an RNN's cell) are built by their wrapper.
-    from modelspec.builder import strip_nested_build_configs
+    # Wrapped layers (an RNN's cell, a Bidirectional's layer) get the concise
+    # form too. They are built by their wrapper once it is called, so their
+    # build_config is compared only by the model-level check in concise_model.
+    from modelspec.builder import WRAPPED_LAYER_KEYS, strip_nested_build_configs
 
-    trial = strip_nested_build_configs(candidate)
-    if trial != candidate and _holds(cls, trial, target):
-        candidate = trial
+    loose_target = strip_nested_build_configs(target)
+    for key in WRAPPED_LAYER_KEYS:
+        if key not in candidate:
+            continue
+        trial = dict(candidate, **{key: _concise_wrapped(candidate[key])})
+        try:
+            if strip_nested_build_configs(_revive_config(cls, trial)) == loose_target:
+                candidate = trial
+        except Exception:  # noqa: BLE001 - keep the wrapped layer as written
+            continue
     # InputLayer: batch_shape [null, ...] reads better as shape [...].
     batch_shape = candidate.get("batch_shape")
     if entry["class_name"] == "InputLayer" and isinstance(batch_shape, list) and batch_shape \
@@ -177,6 +187,17 @@ def simplify_layer(entry: dict[str, Any]) -> dict[str, Any]:
                 candidate = trial
                 break
     return candidate
+
+
+def _concise_wrapped(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_concise_wrapped(v) for v in value]
+    if not (isinstance(value, dict) and isinstance(value.get("config"), dict) and "class_name" in value):
+        return value
+    builtin = value.get("module") in (None, "keras.layers") and value.get("registered_name") is None
+    if not builtin:
+        return {k: v for k, v in value.items() if k != "build_config"}
+    return {"class_name": value["class_name"], "config": simplify_layer(value)}
 
 
 # -- compile ------------------------------------------------------------------

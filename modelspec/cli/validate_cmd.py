@@ -31,4 +31,8 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
         if errors:
             bad_files = len({d.source for d in errors})
             print(f"{len(errors)} error(s) in {bad_files} file(s)", file=stderr)
+        else:
+            warnings = sum(d.severity.value == "warning" for d in diagnostics)
+            suffix = f", {warnings} warning(s)" if warnings else ""
+            print(f"{len(args.files)} file(s) valid{suffix}", file=stdout)
     return 1 if errors else 0
