@@ -54,8 +54,8 @@ def test_validating_a_spec_with_plugins_imports_no_plugin(tmp_path):
 
 
 def test_the_cli_validate_command_imports_no_tensorflow():
-    code = ("import sys; from modelspec.cli.main import main; "
-            "rc = main(['validate', sys.argv[1]]); "
+    code = ("import io, sys; from modelspec.cli.main import main; "
+            "rc = main(['validate', sys.argv[1]], stdout=io.StringIO()); "
             "print(rc, any(m.split('.')[0] in ('tensorflow', 'keras') for m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code, str(ROOT / "specs" / "mnist_mlp.yaml")],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
