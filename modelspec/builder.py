@@ -22,25 +22,29 @@ from __future__ import annotations
 import copy
 import heapq
 import inspect
-import os
 import sys
 import threading
 import warnings
 from typing import Any
 
-from modelspec.kerasenv import keras  # noqa: E402
-
-from modelspec import schemas  # noqa: E402
-from modelspec.diagnostics import Diagnostic, Severity, SpecError  # noqa: E402
-from modelspec.normalize import (  # noqa: E402
+from modelspec import schemas
+from modelspec.diagnostics import Diagnostic, Severity, SpecError
+from modelspec.kerasenv import keras
+from modelspec.normalize import (
     FUNCTIONAL_CLASSES,
     LayerEntry,
     ModelIR,
     TensorRef,
     parse_model,
 )
-from modelspec.spec import Spec  # noqa: E402
-from modelspec.validator import LEGACY_INPUT_KEYS, LEGACY_LAYER_KEYS, output_names, validate_data  # noqa: E402
+from modelspec.spec import Spec
+from modelspec.validator import (
+    LEGACY_INPUT_KEYS,
+    LEGACY_LAYER_KEYS,
+    is_model_document,
+    output_names,
+    validate_document,
+)
 
 BUILD_STACK_BYTES = 512 * 1024 * 1024
 BUILD_RECURSION_LIMIT = 200_000
@@ -313,7 +317,7 @@ def fill_wrapped_modules(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_plugins(spec: Spec, allow_plugins: bool) -> None:
-    plugins = spec.data.get("plugins") or []
+    plugins = (spec.data.get("plugins") if isinstance(spec.data, dict) else None) or []
     if not plugins:
         return
     if not allow_plugins:
@@ -374,15 +378,19 @@ def _with_module(value: Any, module: str) -> Any:
 
 
 def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = False) -> keras.Model:
-    diagnostics = spec.locate(validate_data(spec.data, allow_unsafe=allow_unsafe))
+    diagnostics = spec.locate(validate_document(spec.data, allow_unsafe=allow_unsafe))
     errors = [d for d in diagnostics if d.is_error]
     if errors:
         raise SpecError(errors)
+    # A bare Keras model file builds too: it is the model section, at the root.
+    model_document = is_model_document(spec.data)
+    sections = {} if model_document else spec.data
     import_plugins(spec, allow_plugins)
-    ir, parse_errors = parse_model(spec.data["model"])
+    ir, parse_errors = parse_model(spec.data if model_document else spec.data["model"],
+                                   "" if model_document else "/model")
     if ir is None or parse_errors:
         raise SpecError(spec.locate(parse_errors))
-    seed = spec.data.get("seed")
+    seed = sections.get("seed")
     if seed is not None:
         keras.utils.set_random_seed(seed)
     try:
@@ -390,7 +398,7 @@ def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = 
     except _BuildFailure as failure:
         raise SpecError(spec.locate([failure.diagnostic])) from None
     _warn_dropped_layers(spec, ir, model)
-    compile_config = spec.data.get("compile")
+    compile_config = sections.get("compile")
     pointer = "/compile"
     if compile_config is None and ir.compile_config:
         compile_config, pointer = ir.compile_config, ir.pointer + "/compile_config"

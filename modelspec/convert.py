@@ -12,19 +12,17 @@ from __future__ import annotations
 import copy
 import importlib
 import json
-import os
 import re
 import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from modelspec.kerasenv import keras  # noqa: E402
-
-from modelspec import schemas  # noqa: E402
-from modelspec.diagnostics import Diagnostic, SpecError  # noqa: E402
-from modelspec.loader import load_text  # noqa: E402
-from modelspec.normalize import MODEL_CLASSES, parse_model, to_concise, walk_models  # noqa: E402
+from modelspec import schemas
+from modelspec.diagnostics import Diagnostic, SpecError
+from modelspec.kerasenv import keras
+from modelspec.loader import load_text
+from modelspec.normalize import MODEL_CLASSES, parse_model, to_concise, walk_models
 
 SPEC_KEY_ORDER = ("modelspec", "name", "description", "seed", "plugins", "model", "compile",
                   "data", "fit", "evaluate", "predict")

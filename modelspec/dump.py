@@ -10,6 +10,7 @@ import yaml
 
 from modelspec.loader import YAML12_FLOAT
 
+
 class _SpecDumper(yaml.SafeDumper):
     """Block style, but flow style for short lists of scalars ([null, 100])."""
 

@@ -428,7 +428,12 @@ def _catalogue(
 def catalogue_schemas() -> dict[str, dict[str, Any]]:
     import keras
     from keras.src import (
-        activations, constraints, initializers, losses, metrics, optimizers,
+        activations,
+        constraints,
+        initializers,
+        losses,
+        metrics,
+        optimizers,
         regularizers,
     )
 

@@ -7,9 +7,8 @@ import os
 import warnings
 from typing import TextIO
 
-from modelspec.diagnostics import SpecError
 from modelspec.api import validate
-
+from modelspec.diagnostics import SpecError
 
 SUMMARY_WIDTH = 120
 

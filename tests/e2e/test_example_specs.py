@@ -19,7 +19,6 @@ import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 import yaml  # noqa: E402
@@ -32,7 +31,7 @@ import keras  # noqa: E402
 
 import modelspec  # noqa: E402
 
-from tests.helpers import config_diff, diff_message  # noqa: E402
+from tests.helpers import diff_message  # noqa: E402
 
 from .handwritten import HANDWRITTEN  # noqa: E402
 

@@ -27,7 +27,6 @@ import json  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -39,7 +38,7 @@ import keras  # noqa: E402
 
 import modelspec  # noqa: E402
 
-from tests.helpers import config_diff, diff_message  # noqa: E402
+from tests.helpers import diff_message  # noqa: E402
 
 from .zoo import COMPILES, MODELS, keras_self_roundtrip, make_compiled  # noqa: E402
 
