@@ -423,7 +423,7 @@ def _warn_dropped_layers(spec: Spec, ir: ModelIR, model: keras.Model) -> None:
     versions, a Rescaling right after an input: keras#19589); say so."""
     if ir.class_name != "Functional":
         return
-    built = {layer.name for layer in model.layers}
+    built = {operation.name for operation in model.operations}  # layers and op layers
     for entry in ir.layers:
         if entry.name and entry.name not in built:
             diagnostic = spec.locate([Diagnostic(
