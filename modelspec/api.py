@@ -36,6 +36,26 @@ def validate(source: SpecLike, *, allow_unsafe: bool = False) -> list[Diagnostic
     return spec.locate(diagnostics + validate_document(spec.data, allow_unsafe=allow_unsafe))
 
 
+def load_with_overrides(source: SpecLike, overrides: list[str]) -> Spec:
+    """load(), then apply `--set KEY=VALUE` overrides (see modelspec.overrides).
+
+    Raises:
+        SpecError: the file cannot be read, or an override is malformed; a
+            problem in an override names it (`--set[1]`).
+    """
+    import dataclasses
+
+    from modelspec.overrides import apply_overrides
+
+    spec = load(source)
+    if not overrides:
+        return spec
+    data, applied, problems = apply_overrides(spec.data, overrides)
+    if problems:
+        raise SpecError(problems)
+    return dataclasses.replace(spec, data=data, overrides=tuple(applied))
+
+
 def build(source: SpecLike, *, allow_plugins: bool = False, allow_unsafe: bool = False) -> keras.Model:
     """Build the Keras model a spec describes, compiled when it has `compile`.
 

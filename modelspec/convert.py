@@ -24,7 +24,7 @@ from modelspec.kerasenv import keras
 from modelspec.loader import load_text
 from modelspec.normalize import MODEL_CLASSES, parse_model, to_concise, walk_models
 
-SPEC_KEY_ORDER = ("modelspec", "name", "description", "seed", "plugins", "model", "compile",
+SPEC_KEY_ORDER = ("modelspec", "name", "description", "seed", "deterministic", "plugins", "model", "compile",
                   "data", "fit", "evaluate", "predict")
 COMPILE_DEFAULTS = {"loss_weights": None, "metrics": None, "weighted_metrics": None,
                     "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False,

@@ -25,6 +25,7 @@ class Spec:
     data: Any
     source_map: SourceMap
     path: Path | None = None
+    overrides: tuple[Any, ...] = ()  # modelspec.overrides.Override, in command-line order
 
     @property
     def source(self) -> str:
@@ -35,7 +36,22 @@ class Spec:
         return self.data.get("model") if isinstance(self.data, dict) else None
 
     def locate(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-        return sort_diagnostics(locate(diagnostics, self.source_map))
+        """Fill in file positions; a problem in a value set by --set names that override."""
+        by_override = []
+        for diagnostic in diagnostics:
+            override = self._override_for(diagnostic.pointer)
+            if override is not None and diagnostic.line is None:
+                diagnostic = dataclasses.replace(
+                    diagnostic, source=override.label, line=1, column=1,
+                    message=f"{diagnostic.message} (set by {override.label} {override.text!r})")
+            by_override.append(diagnostic)
+        return sort_diagnostics(locate(by_override, self.source_map))
+
+    def _override_for(self, pointer: str) -> Any:
+        for override in reversed(self.overrides):
+            if pointer == override.pointer or pointer.startswith(override.pointer + "/"):
+                return override
+        return None
 
 
 def plain_data(value: Any) -> Any:

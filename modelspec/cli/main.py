@@ -16,6 +16,7 @@ from modelspec import __version__
 COMMANDS = {
     "validate": "Check specs against the schemas (fast; never imports TensorFlow or plugins).",
     "summary": "Build a spec's model and print its layers, shapes, parameters and losses.",
+    "run": "Train, evaluate and predict from a spec into a run directory (resumable).",
     "convert": "Turn a Keras model file or JSON into a concise spec, or a spec into Keras JSON.",
     "schema": "Print the spec JSON Schema, or regenerate schemas/ from the installed Keras.",
 }

@@ -1,0 +1,86 @@
+"""modelspec run SPEC: build, fit, evaluate and predict into a run directory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from modelspec.diagnostics import Diagnostic, SpecError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", metavar="SPEC",
+                        help="spec file (YAML or JSON); with --resume, defaults to the run's "
+                        "spec.resolved.yaml")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a value (repeatable): a dotted path, list items by index, "
+                        "model layers by name (model.layers.out.config.units=2); VALUE is YAML")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the resolved spec (after --set) and exit")
+    parser.add_argument("--output-dir", type=Path, metavar="DIR",
+                        help="run directory (default: runs/<name>/<timestamp>/)")
+    parser.add_argument("--resume", type=Path, metavar="RUN_DIR",
+                        help="continue an interrupted run from its last completed epoch")
+    weights = parser.add_mutually_exclusive_group()
+    weights.add_argument("--weights", type=Path, metavar="PATH",
+                         help="start from saved weights (.weights.h5 or a .keras file)")
+    weights.add_argument("--weights-by-name", type=Path, metavar="PATH",
+                         help="load weights layer by layer where names and shapes match "
+                         "(Keras 2's load_weights(by_name=True))")
+    parser.add_argument("--allow-plugins", action="store_true",
+                        help="import the modules the spec names (plugins, python data sources)")
+    parser.add_argument("--unsafe", action="store_true",
+                        help="accept Lambda layers and other classes that run code")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+
+
+def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
+    from modelspec.api import load_with_overrides, validate
+    from modelspec.dump import dumps_yaml
+
+    source = args.file
+    if source is None:
+        if args.resume is None:
+            print("modelspec run: give a SPEC file (or --resume RUN_DIR)", file=stderr)
+            return 2
+        source = args.resume / "spec.resolved.yaml"
+    try:
+        spec = load_with_overrides(source, args.overrides)
+    except SpecError as error:
+        for diagnostic in error.diagnostics:
+            print(diagnostic.render(), file=stderr)
+        return 1
+    diagnostics = validate(spec, allow_unsafe=args.unsafe)
+    for diagnostic in diagnostics:
+        if diagnostic.is_error or not args.quiet:
+            print(diagnostic.render(), file=stderr)
+    if any(d.is_error for d in diagnostics):
+        return 1
+    if args.print_config:
+        print(dumps_yaml(spec.data), end="", file=stdout)
+        return 0
+    if args.resume is not None and not (args.resume / "run.json").exists():
+        print(f"modelspec run: {args.resume} is not a run directory (no run.json)", file=stderr)
+        return 2
+    from modelspec.run import RunOptions, run_spec
+
+    options = RunOptions(
+        output_dir=args.output_dir, resume=args.resume, weights=args.weights,
+        weights_by_name=args.weights_by_name, allow_plugins=args.allow_plugins,
+        allow_unsafe=args.unsafe, verbosity=0 if args.quiet else (2 if args.verbose else 1),
+        command_line=["modelspec", *sys.argv[1:]],
+    )
+    try:
+        result = run_spec(spec, options, stdout)
+    except SpecError as error:
+        for diagnostic in error.diagnostics:
+            print(diagnostic.render(), file=stderr)
+        return 1
+    return result.exit_code
+
+
+_ = Diagnostic

@@ -1,0 +1,573 @@
+"""Run a spec: build, fit, evaluate and predict into a run directory, resumably.
+
+Reproducibility and resume rest on three choices:
+- `seed` seeds Python, NumPy and Keras before the build; `deterministic: true`
+  also turns on TensorFlow's op determinism.
+- Training arrays go to Keras as a tf.data pipeline whose order in epoch `e`
+  is a stateless shuffle seeded by `(seed, e)`, so a resumed run sees exactly
+  the batches the uninterrupted run would have seen.
+- Keras's `BackupAndRestore` keeps the weights and optimizer state of the
+  last completed epoch in `backup/`; modelspec adds the states of the
+  layers' seed generators (dropout masks), which Keras's weights file leaves
+  out, and the history so far.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import platform
+import random
+import signal
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from modelspec import __version__
+from modelspec.diagnostics import Diagnostic, SpecError
+from modelspec.dump import dumps_yaml
+from modelspec.kerasenv import keras
+from modelspec.outputs import (
+    OutputError,
+    RunPaths,
+    new_run_dir,
+    read_json,
+    to_jsonable,
+    write_atomic,
+    write_json,
+    write_npz,
+    write_text,
+)
+from modelspec.spec import Spec
+
+ALLOWED_CALLBACKS = ("EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "CSVLogger",
+                     "TensorBoard", "TerminateOnNaN", "BackupAndRestore")
+# Callback arguments that name files: relative ones go into the run directory.
+CALLBACK_PATHS = {"ModelCheckpoint": "filepath", "CSVLogger": "filename",
+                  "TensorBoard": "log_dir", "BackupAndRestore": "backup_dir"}
+FIT_KEYS = ("epochs", "batch_size", "shuffle", "class_weight", "initial_epoch",
+            "steps_per_epoch", "validation_steps", "validation_freq")
+DEFAULT_BATCH = 32
+
+
+@dataclasses.dataclass
+class RunOptions:
+    output_dir: Path | None = None
+    resume: Path | None = None
+    weights: Path | None = None
+    weights_by_name: Path | None = None
+    allow_plugins: bool = False
+    allow_unsafe: bool = False
+    verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
+    command_line: list[str] | None = None
+
+
+@dataclasses.dataclass
+class RunResult:
+    paths: RunPaths | None
+    status: str  # completed | failed | interrupted | nan
+    exit_code: int
+    metrics: dict[str, float] | None = None
+
+
+class RunFailure(Exception):
+    """A failure after validation (data, Keras at fit time, a file); message is for the user."""
+
+
+class Reporter:
+    """Progress for the user (stdout) and the log file, one place."""
+
+    def __init__(self, stream: TextIO, verbosity: int):
+        self.stream = stream
+        self.verbosity = verbosity
+        self.log_handle: Any = None
+        try:
+            self.interactive = stream.isatty()
+        except (AttributeError, ValueError):
+            self.interactive = False
+
+    def open_log(self, path: Path) -> None:
+        self.log_handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def close(self) -> None:
+        if self.log_handle is not None:
+            self.log_handle.close()
+            self.log_handle = None
+
+    def line(self, text: str = "", *, level: int = 1, to_stream: bool = True) -> None:
+        if to_stream and self.verbosity >= level:
+            print(text, file=self.stream, flush=True)
+        if self.log_handle is not None:
+            self.log_handle.write(text + "\n")
+            self.log_handle.flush()
+
+
+def _format_logs(logs: dict[str, Any]) -> str:
+    return " - ".join(f"{key}: {value:.4g}" if isinstance(value, (int, float)) else f"{key}: {value}"
+                      for key, value in logs.items())
+
+
+class _EpochLine(keras.callbacks.Callback):
+    """One line per epoch: on stdout when it is not a terminal, always in run.log."""
+
+    def __init__(self, reporter: Reporter, epochs: int):
+        super().__init__()
+        self.reporter = reporter
+        self.epochs = epochs
+        self.started = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        seconds = time.perf_counter() - self.started
+        text = f"epoch {epoch + 1}/{self.epochs} - {seconds:.1f}s - {_format_logs(dict(logs or {}))}"
+        self.reporter.line(text, to_stream=not self.reporter.interactive)
+
+
+class _RunState(keras.callbacks.Callback):
+    """history.json after every epoch; seed-generator states and the last good
+    weights beside BackupAndRestore's files; NaN/Inf loss stops the run."""
+
+    def __init__(self, paths: RunPaths, history: dict[str, list[float]]):
+        super().__init__()
+        self.paths = paths
+        self.history = history
+        self.bad_loss: tuple[int, float] | None = None
+
+    def seed_states(self) -> list[Any]:
+        return [v for v in self.model.variables if "seed_generator_state" in v.path]
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        states = self.paths.backup / "seed_states.npz"
+        if states.exists():
+            saved = np.load(states)
+            for variable in self.seed_states():
+                key = variable.path.replace("/", "__")
+                if key in saved:
+                    variable.assign(saved[key])
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.bad_loss = (batch, float(loss))
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        if self.bad_loss is not None:
+            return
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        self.history.setdefault("epoch", []).append(epoch + 1)
+        write_json(self.paths.history, self.history)
+        self.paths.backup.mkdir(exist_ok=True)
+        write_npz(self.paths.backup / "seed_states.npz",
+                  {v.path.replace("/", "__"): np.asarray(v.numpy()) for v in self.seed_states()})
+        write_atomic(self.paths.last_good, lambda temporary: self.model.save_weights(str(temporary)))
+
+
+# -- data ------------------------------------------------------------------------
+
+def _num_samples(structure: Any) -> int:
+    leaves = keras.tree.flatten(structure)
+    return int(leaves[0].shape[0]) if leaves else 0
+
+
+def _take(structure: Any, start: int, stop: int | None) -> Any:
+    return keras.tree.map_structure(lambda a: a[start:stop], structure)
+
+
+def epoch_pipeline(x: Any, y: Any, weights: Any, *, batch_size: int, seed: int, first_epoch: int,
+                   epochs: int, shuffle: bool) -> tuple[Any, int]:
+    """A tf.data pipeline over all remaining epochs: epoch e is a stateless
+    shuffle seeded by (seed, e), batched within the epoch, then prefetched.
+
+    Returns the dataset and the steps per epoch (Keras keeps one iterator
+    across epochs when steps_per_epoch is given, so the order is exact).
+    """
+    import tensorflow as tf
+
+    count = _num_samples(x)
+    steps = max(1, math.ceil(count / batch_size))
+    tensors = keras.tree.map_structure(tf.constant, (x,) + ((y,) if y is not None else ())
+                                       + ((weights,) if weights is not None else ()))
+
+    def epoch_indices(epoch: Any) -> Any:
+        indices = tf.range(count, dtype=tf.int64)
+        if shuffle:
+            indices = tf.random.experimental.stateless_shuffle(
+                indices, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+        return tf.data.Dataset.from_tensor_slices(indices).batch(batch_size)
+
+    def gather(indices: Any) -> Any:
+        return keras.tree.map_structure(lambda t: tf.gather(t, indices), tensors)
+
+    dataset = (tf.data.Dataset.range(first_epoch, max(epochs, first_epoch + 1))
+               .flat_map(epoch_indices)
+               .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+               .prefetch(tf.data.AUTOTUNE))
+    return dataset, steps
+
+
+# -- weights ---------------------------------------------------------------------
+
+def _weights_file(path: Path) -> tuple[Path, Any]:
+    """A .weights.h5 file for path; for a .keras archive, its weights member."""
+    import tempfile
+    import zipfile
+
+    if path.suffix != ".keras":
+        return path, None
+    folder = tempfile.TemporaryDirectory()
+    with zipfile.ZipFile(path) as archive:
+        if "model.weights.h5" not in archive.namelist():
+            raise RunFailure(f"{path} holds no model.weights.h5")
+        target = Path(folder.name) / "model.weights.h5"
+        target.write_bytes(archive.read("model.weights.h5"))
+    return target, folder
+
+
+def load_weights(model: keras.Model, path: Path, *, by_name: bool, reporter: Reporter) -> None:
+    if not path.exists():
+        raise RunFailure(f"cannot read weights: {path} does not exist")
+    file, keep = _weights_file(path)
+    try:
+        if not by_name:
+            try:
+                model.load_weights(str(file))
+            except Exception as error:  # noqa: BLE001
+                raise RunFailure(f"cannot load weights from {path}: {' '.join(str(error).split())[:300]} "
+                                 "(--weights-by-name loads only the layers whose names match)") from None
+            reporter.line(f"weights: loaded {path}")
+            return
+        loaded, skipped = _load_by_name(model, file)
+        reporter.line(f"weights: loaded {len(loaded)} layer(s) by name from {path}"
+                      + (f"; skipped {', '.join(skipped)}" if skipped else ""))
+    finally:
+        if keep is not None:
+            keep.cleanup()
+
+
+def _load_by_name(model: keras.Model, file: Path) -> tuple[list[str], list[str]]:
+    """Keras 2's load_weights(by_name=True): copy variables layer by layer when
+    the names and shapes match. Keras 3 .weights.h5 files keep each layer's
+    variables under layers/<name>/vars/<i> (nested models one level deeper)."""
+    import h5py
+
+    groups: dict[str, list[Any]] = {}
+    with h5py.File(file, "r") as handle:
+        def visit(name: str, item: Any) -> None:
+            if isinstance(item, h5py.Group) and name.endswith("/vars"):
+                layer = name[: -len("/vars")].split("/")[-1]
+                values = [item[key][()] for key in sorted(item, key=int)]
+                if values:
+                    groups.setdefault(layer, values)
+
+        handle.visititems(visit)
+    loaded, skipped = [], []
+    for layer in _all_layers(model):
+        values = groups.get(layer.name)
+        if values is None or not layer.weights:
+            continue
+        if len(values) != len(layer.weights) or any(
+                tuple(v.shape) != tuple(w.shape) for v, w in zip(values, layer.weights)):
+            skipped.append(f"{layer.name} (shapes differ)")
+            continue
+        layer.set_weights(values)
+        loaded.append(layer.name)
+    return loaded, skipped
+
+
+def _all_layers(model: Any) -> list[Any]:
+    found, stack = [], list(reversed(model.layers))
+    while stack:
+        layer = stack.pop()
+        found.append(layer)
+        if hasattr(layer, "layers"):
+            stack.extend(reversed(layer.layers))
+    return found
+
+
+# -- the run -----------------------------------------------------------------------
+
+def _callbacks(spec_fit: dict[str, Any], paths: RunPaths) -> list[Any]:
+    callbacks = []
+    for entry in spec_fit.get("callbacks") or []:
+        class_name = entry["class_name"]
+        if class_name not in ALLOWED_CALLBACKS:
+            raise RunFailure(f"callback {class_name} is not allowed")
+        config = dict(entry.get("config") or {})
+        key = CALLBACK_PATHS.get(class_name)
+        if key and key in config and not os.path.isabs(str(config[key])):
+            config[key] = str(paths.root / str(config[key]))
+        if class_name == "BackupAndRestore":
+            continue  # modelspec always keeps its own, in backup/
+        callbacks.append(getattr(keras.callbacks, class_name)(**config))
+    return callbacks
+
+
+def _versions() -> dict[str, str]:
+    import tensorflow as tf
+
+    return {"modelspec": __version__, "keras": keras.__version__, "tensorflow": tf.__version__,
+            "python": platform.python_version(), "numpy": np.__version__}
+
+
+def _seed_everything(seed: int | None, deterministic: bool) -> None:
+    if seed is not None:
+        random.seed(seed)
+        np.random.seed(seed)
+        keras.utils.set_random_seed(seed)
+    if deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def _named_outputs(model: keras.Model, values: Any) -> dict[str, Any]:
+    names = list(model.output_names)
+    if isinstance(values, dict):
+        return {str(k): np.asarray(v) for k, v in values.items()}
+    if isinstance(values, (list, tuple)):
+        return {names[i] if i < len(names) else f"output_{i}": np.asarray(v)
+                for i, v in enumerate(values)}
+    return {names[0] if names else "output": np.asarray(values)}
+
+
+def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
+    """Run the sections of a validated spec; see the module docstring."""
+    from modelspec.builder import build_spec
+    from modelspec.data import describe, load_datasets
+
+    reporter = Reporter(stream, options.verbosity)
+    data = spec.data
+    fit_section = dict(data.get("fit") or {})
+    evaluate_section = data.get("evaluate")
+    predict_section = data.get("predict")
+    seed = data.get("seed")
+    deterministic = bool(data.get("deterministic"))
+    name = data.get("name") or (spec.path.stem if spec.path else "spec")
+    phases: dict[str, float] = {}
+    started = time.time()
+
+    paths = RunPaths(Path(options.resume)) if options.resume else new_run_dir(name, options.output_dir)
+    info: dict[str, Any] = {
+        "status": "running", "spec": str(spec.path) if spec.path else None, "name": name,
+        "command": options.command_line or sys.argv, "seed": seed, "deterministic": deterministic,
+        "versions": _versions(), "started": _now(), "phases": phases, "run_dir": str(paths.root),
+    }
+    previous_history: dict[str, list[float]] = {}
+    if options.resume:
+        try:
+            previous = read_json(paths.run_info)
+            info["resumed_from"] = previous.get("status")
+            info["started_first"] = previous.get("started_first", previous.get("started"))
+        except (OSError, ValueError):
+            pass
+        if paths.history.exists():
+            previous_history = read_json(paths.history)
+    write_text(paths.spec, dumps_yaml(data))
+    write_json(paths.run_info, info)
+    reporter.open_log(paths.log)
+    interrupted = {"flag": False}
+
+    def finish(status: str, exit_code: int, metrics: dict[str, float] | None = None,
+               message: str | None = None) -> RunResult:
+        info.update(status=status, exit_code=exit_code, finished=_now(),
+                    wall_seconds=round(time.time() - started, 3))
+        if message:
+            info["message"] = message
+        try:
+            write_json(paths.run_info, info)
+        finally:
+            reporter.close()
+        return RunResult(paths, status, exit_code, metrics)
+
+    try:
+        clock = time.perf_counter()
+        _seed_everything(seed, deterministic)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = build_spec(spec, allow_plugins=options.allow_plugins, allow_unsafe=options.allow_unsafe)
+        if options.weights or options.weights_by_name:
+            load_weights(model, Path(options.weights or options.weights_by_name),
+                         by_name=options.weights_by_name is not None, reporter=reporter)
+        phases["build"] = round(time.perf_counter() - clock, 3)
+
+        clock = time.perf_counter()
+        batch_size = fit_section.get("batch_size") or DEFAULT_BATCH
+        wanted = []
+        if "fit" in data:
+            wanted.append(fit_section.get("data", "train"))
+            if fit_section.get("validation_data"):
+                wanted.append(fit_section["validation_data"])
+        if evaluate_section is not None:
+            wanted.append((evaluate_section or {}).get("data", "test"))
+        if predict_section is not None:
+            wanted.append((predict_section or {}).get("data", "test"))
+        wanted = list(dict.fromkeys(wanted))
+        datasets = load_datasets(spec, model, wanted, allow_plugins=options.allow_plugins,
+                                 seed=seed, batch_size=batch_size) if wanted else {}
+        phases["data"] = round(time.perf_counter() - clock, 3)
+
+        reporter.line(f"modelspec run: {spec.source} (model '{model.name}', "
+                      f"{model.count_params():,} parameters)")
+        for dataset in datasets.values():
+            reporter.line(f"  data {describe(dataset)}")
+        reporter.line(f"  run directory: {paths.root}")
+
+        history: dict[str, list[float]] = dict(previous_history)
+        state = None
+        if "fit" in data:
+            clock = time.perf_counter()
+            state = _fit(model, fit_section, datasets, paths, reporter, seed=seed or 0,
+                         history=history, batch_size=batch_size, resuming=options.resume is not None)
+            phases["fit"] = round(time.perf_counter() - clock, 3)
+            if state.bad_loss is not None:
+                batch, value = state.bad_loss
+                if paths.last_good.exists():
+                    model.load_weights(str(paths.last_good))
+                    _save_model(model, paths)
+                message = (f"the loss became {value} at batch {batch}; training stopped. "
+                           f"{'model.keras holds the last good epoch' if paths.last_good.exists() else 'no epoch had finished'}"
+                           "; lower the learning rate or check the data")
+                reporter.line(f"error: {message}", level=0)
+                return finish("nan", 1, message=message)
+
+        clock = time.perf_counter()
+        _save_model(model, paths)
+        phases["save"] = round(time.perf_counter() - clock, 3)
+
+        metrics = None
+        if evaluate_section is not None:
+            clock = time.perf_counter()
+            dataset = datasets[(evaluate_section or {}).get("data", "test")]
+            kwargs = dataset.as_fit_kwargs()
+            if not _is_pipeline(kwargs):
+                kwargs["batch_size"] = (evaluate_section or {}).get("batch_size") or batch_size
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                metrics = model.evaluate(**kwargs, verbose=0, return_dict=True,
+                                         steps=(evaluate_section or {}).get("steps"))
+            metrics = {k: float(v) for k, v in to_jsonable(metrics).items()}
+            write_json(paths.metrics, metrics)
+            phases["evaluate"] = round(time.perf_counter() - clock, 3)
+        if predict_section is not None:
+            clock = time.perf_counter()
+            dataset = datasets[(predict_section or {}).get("data", "test")]
+            kwargs = dataset.as_fit_kwargs()
+            kwargs.pop("y", None)
+            kwargs.pop("sample_weight", None)
+            if not _is_pipeline(kwargs):
+                kwargs["batch_size"] = (predict_section or {}).get("batch_size") or batch_size
+            predictions = model.predict(**kwargs, verbose=0, steps=(predict_section or {}).get("steps"))
+            write_npz(paths.predictions, _named_outputs(model, predictions))
+            phases["predict"] = round(time.perf_counter() - clock, 3)
+
+        if paths.backup.exists():
+            import shutil
+
+            shutil.rmtree(paths.backup, ignore_errors=True)
+        if metrics:
+            reporter.line("final metrics: " + _format_logs(metrics))
+        reporter.line(f"run directory: {paths.root}")
+        return finish("completed", 0, metrics)
+    except KeyboardInterrupt:
+        interrupted["flag"] = True
+        message = (f"interrupted; the last completed epoch is kept in {paths.backup}. "
+                   f"Resume with: modelspec run --resume {paths.root}")
+        reporter.line(message, level=0)
+        return finish("interrupted", 130, message=message)
+    except SpecError:
+        finish("failed", 1, message="invalid spec or data")
+        raise
+    except (RunFailure, OutputError) as error:
+        reporter.line(f"error: {error}", level=0)
+        return finish("failed", 1, message=str(error))
+
+
+def _is_pipeline(kwargs: dict[str, Any]) -> bool:
+    import tensorflow as tf
+
+    x = kwargs.get("x")
+    return isinstance(x, (tf.data.Dataset, keras.utils.PyDataset))
+
+
+def _save_model(model: keras.Model, paths: RunPaths) -> None:
+    write_atomic(paths.model, lambda temporary: model.save(str(temporary)))
+
+
+def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], paths: RunPaths,
+         reporter: Reporter, *, seed: int, history: dict[str, list[float]], batch_size: int,
+         resuming: bool) -> _RunState:
+    import tensorflow as tf
+
+    train = datasets[section.get("data", "train")]
+    epochs = int(section.get("epochs", 1))
+    initial_epoch = int(section.get("initial_epoch", 0))
+    backup = keras.callbacks.BackupAndRestore(str(paths.backup), double_checkpoint=True,
+                                              delete_checkpoint=False)
+    metadata = paths.backup / "training_metadata.json"
+    if resuming and metadata.exists():
+        done = int(read_json(metadata).get("epoch", -1)) + 1
+        reporter.line(f"resuming after epoch {done} of {epochs}")
+        initial_epoch = max(initial_epoch, done)
+    state = _RunState(paths, history)
+    callbacks = [backup, state, *_callbacks(section, paths), _EpochLine(reporter, epochs)]
+    kwargs: dict[str, Any] = {key: section[key] for key in FIT_KEYS if key in section}
+    kwargs.pop("batch_size", None)
+    kwargs.pop("initial_epoch", None)
+    kwargs.pop("shuffle", None)
+    fit_inputs = train.as_fit_kwargs()
+    validation = section.get("validation_data")
+    if validation:
+        kwargs["validation_data"] = _validation_tuple(datasets[validation].as_fit_kwargs())
+    if not isinstance(fit_inputs.get("x"), (tf.data.Dataset, keras.utils.PyDataset)):
+        x, y, w = fit_inputs["x"], fit_inputs.get("y"), fit_inputs.get("sample_weight")
+        split = section.get("validation_split")
+        if split and not validation:
+            # As Keras's own validation_split: the last fraction, before shuffling.
+            count = _num_samples(x)
+            cut = int(count * (1 - split))
+            kwargs["validation_data"] = tuple(
+                _take(part, cut, None) for part in (x, y, w) if part is not None)
+            x, y, w = (_take(part, 0, cut) if part is not None else None for part in (x, y, w))
+        if section.get("steps_per_epoch"):
+            fit_inputs = {"x": x, "y": y, "sample_weight": w, "batch_size": batch_size,
+                          "shuffle": section.get("shuffle", True)}
+            fit_inputs = {k: v for k, v in fit_inputs.items() if v is not None}
+        else:
+            pipeline, steps = epoch_pipeline(x, y, w, batch_size=batch_size, seed=seed,
+                                             first_epoch=initial_epoch, epochs=epochs,
+                                             shuffle=section.get("shuffle", True) is not False)
+            fit_inputs = {"x": pipeline}
+            kwargs["steps_per_epoch"] = steps
+    verbose = 0 if reporter.verbosity == 0 or not reporter.interactive else 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(**fit_inputs, **kwargs, initial_epoch=initial_epoch, callbacks=callbacks,
+                  verbose=verbose)
+    return state
+
+
+def _validation_tuple(kwargs: dict[str, Any]) -> Any:
+    if "y" not in kwargs:
+        return kwargs["x"]
+    parts = [kwargs["x"], kwargs["y"]]
+    if kwargs.get("sample_weight") is not None:
+        parts.append(kwargs["sample_weight"])
+    return tuple(parts)
+
+
+def _now() -> str:
+    import datetime
+
+    return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+_ = (signal, Diagnostic)
