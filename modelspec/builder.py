@@ -37,7 +37,7 @@ from modelspec.normalize import (
     TensorRef,
     parse_model,
 )
-from modelspec.spec import Spec
+from modelspec.spec import Spec, importable_beside
 from modelspec.validator import (
     LEGACY_INPUT_KEYS,
     LEGACY_LAYER_KEYS,
@@ -331,7 +331,8 @@ def import_plugins(spec: Spec, allow_plugins: bool) -> None:
     problems = []
     for i, name in enumerate(plugins):
         try:
-            importlib.import_module(name)
+            with importable_beside(spec):
+                importlib.import_module(name)
         except Exception as error:  # noqa: BLE001
             problems.append(Diagnostic(f"/plugins/{i}", f"cannot import plugin '{name}': "
                                        f"{_keras_message(error)}", code="plugin-import"))

@@ -14,6 +14,7 @@ Reproducibility and resume rest on three choices:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -132,25 +133,33 @@ class _EpochLine(keras.callbacks.Callback):
 
 class _RunState(keras.callbacks.Callback):
     """history.json after every epoch; seed-generator states and the last good
-    weights beside BackupAndRestore's files; NaN/Inf loss stops the run."""
+    weights beside BackupAndRestore's files; NaN/Inf loss stops the run.
 
-    def __init__(self, paths: RunPaths, history: dict[str, list[float]]):
+    It runs before BackupAndRestore at each epoch end, so after a kill its
+    files are as new as Keras's backup or one epoch newer; a resume restores
+    the seed states of the epoch the backup holds (the last two are kept).
+    """
+
+    def __init__(self, paths: RunPaths, history: dict[str, list[float]], restored_epoch: int):
         super().__init__()
         self.paths = paths
         self.history = history
+        self.restored_epoch = restored_epoch
         self.bad_loss: tuple[int, float] | None = None
 
     def seed_states(self) -> list[Any]:
         return [v for v in self.model.variables if "seed_generator_state" in v.path]
 
+    def states_file(self, epoch: int) -> Path:
+        return self.paths.backup / f"seed_states-{epoch}.npz"
+
     def on_train_begin(self, logs: Any = None) -> None:
-        states = self.paths.backup / "seed_states.npz"
-        if states.exists():
-            saved = np.load(states)
-            for variable in self.seed_states():
-                key = variable.path.replace("/", "__")
-                if key in saved:
-                    variable.assign(saved[key])
+        saved = self.states_file(self.restored_epoch)
+        if self.restored_epoch and saved.exists():
+            arrays = np.load(saved)
+            for index, variable in enumerate(self.seed_states()):
+                if f"state_{index}" in arrays:
+                    variable.assign(arrays[f"state_{index}"])
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
         loss = (logs or {}).get("loss")
@@ -166,9 +175,16 @@ class _RunState(keras.callbacks.Callback):
         self.history.setdefault("epoch", []).append(epoch + 1)
         write_json(self.paths.history, self.history)
         self.paths.backup.mkdir(exist_ok=True)
-        write_npz(self.paths.backup / "seed_states.npz",
-                  {v.path.replace("/", "__"): np.asarray(v.numpy()) for v in self.seed_states()})
+        write_npz(self.states_file(epoch + 1), {f"state_{i}": np.asarray(v.numpy())
+                                                for i, v in enumerate(self.seed_states())})
+        self.states_file(epoch - 1).unlink(missing_ok=True)
         write_atomic(self.paths.last_good, lambda temporary: self.model.save_weights(str(temporary)))
+
+
+def _truncate_history(history: dict[str, list[float]], epochs_done: int) -> dict[str, list[float]]:
+    """The history of the first epochs_done epochs (a kill may leave one more)."""
+    keep = sum(1 for epoch in history.get("epoch", []) if epoch <= epochs_done)
+    return {key: values[:keep] for key, values in history.items()}
 
 
 # -- data ------------------------------------------------------------------------
@@ -194,8 +210,9 @@ def epoch_pipeline(x: Any, y: Any, weights: Any, *, batch_size: int, seed: int, 
 
     count = _num_samples(x)
     steps = max(1, math.ceil(count / batch_size))
-    tensors = keras.tree.map_structure(tf.constant, (x,) + ((y,) if y is not None else ())
-                                       + ((weights,) if weights is not None else ()))
+    # tf.data stacks Python lists into one tensor; positional inputs are tuples.
+    parts = tuple(_as_structure(part) for part in (x, y, weights) if part is not None)
+    tensors = keras.tree.map_structure(tf.constant, parts)
 
     def epoch_indices(epoch: Any) -> Any:
         indices = tf.range(count, dtype=tf.int64)
@@ -212,6 +229,12 @@ def epoch_pipeline(x: Any, y: Any, weights: Any, *, batch_size: int, seed: int, 
                .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
                .prefetch(tf.data.AUTOTUNE))
     return dataset, steps
+
+
+def _as_structure(value: Any) -> Any:
+    if isinstance(value, list):
+        return value[0] if len(value) == 1 else tuple(value)
+    return value
 
 
 # -- weights ---------------------------------------------------------------------
@@ -245,7 +268,7 @@ def load_weights(model: keras.Model, path: Path, *, by_name: bool, reporter: Rep
                                  "(--weights-by-name loads only the layers whose names match)") from None
             reporter.line(f"weights: loaded {path}")
             return
-        loaded, skipped = _load_by_name(model, file)
+        loaded, skipped = _load_by_name(model, path, file)
         reporter.line(f"weights: loaded {len(loaded)} layer(s) by name from {path}"
                       + (f"; skipped {', '.join(skipped)}" if skipped else ""))
     finally:
@@ -253,27 +276,34 @@ def load_weights(model: keras.Model, path: Path, *, by_name: bool, reporter: Rep
             keep.cleanup()
 
 
-def _load_by_name(model: keras.Model, file: Path) -> tuple[list[str], list[str]]:
-    """Keras 2's load_weights(by_name=True): copy variables layer by layer when
-    the names and shapes match. Keras 3 .weights.h5 files keep each layer's
-    variables under layers/<name>/vars/<i> (nested models one level deeper)."""
-    import h5py
+def _load_by_name(model: keras.Model, archive: Path, weights_file: Path) -> tuple[list[str], list[str]]:
+    """Keras 2's load_weights(by_name=True). Keras 3 weight files key layers by
+    their place in the model, not by name, so the source model is rebuilt from
+    the archive's config.json (validated like any spec, never unpickled) to
+    learn which weights belong to which layer name."""
+    from modelspec.builder import build_spec
+    from modelspec.convert import read_keras_archive
+    from modelspec.loader import from_data
 
-    groups: dict[str, list[Any]] = {}
-    with h5py.File(file, "r") as handle:
-        def visit(name: str, item: Any) -> None:
-            if isinstance(item, h5py.Group) and name.endswith("/vars"):
-                layer = name[: -len("/vars")].split("/")[-1]
-                values = [item[key][()] for key in sorted(item, key=int)]
-                if values:
-                    groups.setdefault(layer, values)
-
-        handle.visititems(visit)
+    if archive.suffix != ".keras":
+        raise RunFailure(f"--weights-by-name needs a .keras file, which carries the layer names; "
+                         f"{archive} is not one (use --weights for a .weights.h5 file)")
+    config, _ = read_keras_archive(archive)
+    document = from_data({"modelspec": 1, "model": config}, str(archive))
+    try:
+        source = build_spec(Spec(document.data, document.source_map))
+        source.load_weights(str(weights_file))
+    except SpecError as error:
+        raise RunFailure(f"cannot read the model in {archive}: {error}") from None
+    except Exception as error:  # noqa: BLE001
+        raise RunFailure(f"cannot load the weights in {archive}: {error}") from None
+    by_name = {layer.name: layer for layer in _all_layers(source) if layer.weights}
     loaded, skipped = [], []
     for layer in _all_layers(model):
-        values = groups.get(layer.name)
-        if values is None or not layer.weights:
+        other = by_name.get(layer.name)
+        if other is None or not layer.weights:
             continue
+        values = other.get_weights()
         if len(values) != len(layer.weights) or any(
                 tuple(v.shape) != tuple(w.shape) for v, w in zip(values, layer.weights)):
             skipped.append(f"{layer.name} (shapes differ)")
@@ -450,7 +480,7 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
             kwargs = dataset.as_fit_kwargs()
             if not _is_pipeline(kwargs):
                 kwargs["batch_size"] = (evaluate_section or {}).get("batch_size") or batch_size
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), keras_errors("evaluation"):
                 warnings.simplefilter("ignore")
                 metrics = model.evaluate(**kwargs, verbose=0, return_dict=True,
                                          steps=(evaluate_section or {}).get("steps"))
@@ -465,7 +495,9 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
             kwargs.pop("sample_weight", None)
             if not _is_pipeline(kwargs):
                 kwargs["batch_size"] = (predict_section or {}).get("batch_size") or batch_size
-            predictions = model.predict(**kwargs, verbose=0, steps=(predict_section or {}).get("steps"))
+            with keras_errors("prediction"):
+                predictions = model.predict(**kwargs, verbose=0,
+                                            steps=(predict_section or {}).get("steps"))
             write_npz(paths.predictions, _named_outputs(model, predictions))
             phases["predict"] = round(time.perf_counter() - clock, 3)
 
@@ -513,12 +545,18 @@ def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], 
     backup = keras.callbacks.BackupAndRestore(str(paths.backup), double_checkpoint=True,
                                               delete_checkpoint=False)
     metadata = paths.backup / "training_metadata.json"
+    done = 0
     if resuming and metadata.exists():
-        done = int(read_json(metadata).get("epoch", -1)) + 1
+        # BackupAndRestore records the number of completed epochs, and sets
+        # Keras's initial epoch to it when fit starts.
+        done = int(read_json(metadata).get("epoch", 0))
         reporter.line(f"resuming after epoch {done} of {epochs}")
         initial_epoch = max(initial_epoch, done)
-    state = _RunState(paths, history)
-    callbacks = [backup, state, *_callbacks(section, paths), _EpochLine(reporter, epochs)]
+    truncated = _truncate_history(history, done)
+    history.clear()
+    history.update(truncated)
+    state = _RunState(paths, history, restored_epoch=done)
+    callbacks = [state, backup, *_callbacks(section, paths), _EpochLine(reporter, epochs)]
     kwargs: dict[str, Any] = {key: section[key] for key in FIT_KEYS if key in section}
     kwargs.pop("batch_size", None)
     kwargs.pop("initial_epoch", None)
@@ -547,12 +585,27 @@ def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], 
                                              shuffle=section.get("shuffle", True) is not False)
             fit_inputs = {"x": pipeline}
             kwargs["steps_per_epoch"] = steps
+    if "batch_size" not in fit_inputs and "steps_per_epoch" not in kwargs:
+        kwargs["shuffle"] = False  # a stream: Keras cannot shuffle it (csv has shuffle_buffer)
     verbose = 0 if reporter.verbosity == 0 or not reporter.interactive else 1
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), keras_errors("training"):
         warnings.simplefilter("ignore")
         model.fit(**fit_inputs, **kwargs, initial_epoch=initial_epoch, callbacks=callbacks,
                   verbose=verbose)
     return state
+
+
+@contextlib.contextmanager
+def keras_errors(phase: str) -> Any:
+    """Keras's own errors during fit/evaluate/predict (a data shape it rejects,
+    say) become one clear line; KeyboardInterrupt and our own failures pass."""
+    try:
+        yield
+    except (KeyboardInterrupt, RunFailure, OutputError, SpecError):
+        raise
+    except Exception as error:  # noqa: BLE001
+        text = " ".join(str(error).replace("\x1b[1m", "").replace("\x1b[0m", "").split())
+        raise RunFailure(f"Keras failed during {phase}: {text[:600]}") from None
 
 
 def _validation_tuple(kwargs: dict[str, Any]) -> Any:

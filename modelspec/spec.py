@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Union
 
@@ -52,6 +55,20 @@ class Spec:
             if pointer == override.pointer or pointer.startswith(override.pointer + "/"):
                 return override
         return None
+
+
+@contextlib.contextmanager
+def importable_beside(spec: Spec | None) -> Iterator[None]:
+    """While importing allowed plugins, let modules next to the spec file be found."""
+    folder = str(spec.path.resolve().parent) if spec is not None and spec.path else None
+    added = folder is not None and folder not in sys.path
+    if added:
+        sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        if added and folder in sys.path:
+            sys.path.remove(folder)
 
 
 def plain_data(value: Any) -> Any:

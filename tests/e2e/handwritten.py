@@ -126,6 +126,17 @@ def ncf_neumf(num_users: int = 943, num_items: int = 1682) -> keras.Model:
     return model
 
 
+def digits_mlp() -> keras.Model:
+    pixels = keras.Input(shape=(64,), name="pixels")
+    x = layers.Dense(128, activation="relu", name="hidden_1")(pixels)
+    x = layers.Dropout(0.2, name="dropout")(x)
+    x = layers.Dense(64, activation="relu", name="hidden_2")(x)
+    digit = layers.Dense(10, activation="softmax", name="digit")(x)
+    model = keras.Model(inputs=pixels, outputs=digit, name="digits_mlp")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 #: spec file name (in specs/) -> hand-written builder
 HANDWRITTEN: dict[str, Callable[[], keras.Model]] = {
     "mnist_mlp.yaml": mnist_mlp,
@@ -133,4 +144,5 @@ HANDWRITTEN: dict[str, Callable[[], keras.Model]] = {
     "news_headline.yaml": news_headline,
     "tweet_shared_lstm.yaml": tweet_shared_lstm,
     "ncf_neumf.yaml": ncf_neumf,
+    "digits_mlp.yaml": digits_mlp,
 }
