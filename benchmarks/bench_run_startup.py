@@ -284,7 +284,11 @@ def importtime_top(stderr: str, top: int) -> tuple[list[tuple[str, float, float]
             heavy_total += cum_s
         else:
             ours.append((name, self_s, cum_s - heavy_below[index]))
-    ours.sort(key=lambda r: -r[2])
+    best: dict[str, tuple[str, float, float]] = {}
+    for entry in ours:  # a module can be listed twice (imported again under another name)
+        if entry[0] not in best or entry[2] > best[entry[0]][2]:
+            best[entry[0]] = entry
+    ours = sorted(best.values(), key=lambda r: -r[2])
     return ours[:top], total, heavy_total
 
 
@@ -354,7 +358,7 @@ def main() -> int:
     added = ms - tf_r
     print(f"{'(b) - (a`) modelspec cost on top of import tensorflow':62s} {added:9.3f}   target <= {TARGET_S:.1f}"
           f" -> {'OK' if added <= TARGET_S else 'ABOVE TARGET'}")
-    print(f"{'(b) - (a)  the same against the whole-process time':62s} {ms - tf_w:9.3f}")
+    print(f"{'(b) - (a)  the same against (a), whose exit (TF teardown) counts':62s} {ms - tf_w:9.3f}")
     print(f"{'(c) - (a`) plain Keras script cost on top of import tensorflow':62s} {kr - tf_r:9.3f}")
     print(f"{'(b) - (c)  modelspec over the hand-written script':62s} {ms - kr:9.3f}")
 

@@ -450,6 +450,8 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
         for dataset in datasets.values():
             reporter.line(f"  data {describe(dataset)}")
         reporter.line(f"  run directory: {paths.root}")
+        reporter.line(f"  keras {keras.__version__}, seed {seed}, deterministic {deterministic}, "
+                      f"batch size {batch_size}", level=2)
 
         history: dict[str, list[float]] = dict(previous_history)
         state = None
@@ -507,6 +509,8 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
             shutil.rmtree(paths.backup, ignore_errors=True)
         if metrics:
             reporter.line("final metrics: " + _format_logs(metrics))
+        reporter.line("time per phase: " + ", ".join(f"{k} {v:.2f}s" for k, v in phases.items()),
+                      level=2)
         reporter.line(f"run directory: {paths.root}")
         return finish("completed", 0, metrics)
     except KeyboardInterrupt:

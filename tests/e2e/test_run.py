@@ -213,3 +213,67 @@ def test_the_readme_example_runs_news_headline(tmp_path):
     assert any(key.startswith("main_output") for key in metrics)
     predictions = np.load(tmp_path / "news" / "predictions.npz")
     assert set(predictions.files) == {"main_output", "aux_output"}
+
+
+def test_ctrl_c_keeps_the_last_epoch_and_says_how_to_resume(tiny, tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "modelspec", "run", str(tiny), "--output-dir",
+                                str(out), "--set", "fit.epochs=8", "--set", "data.train.samples=4096",
+                                "--set", "fit.batch_size=8"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and not (out / "history.json").exists():
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert f"modelspec run --resume {out}" in stdout + stderr
+    assert "Traceback" not in stderr
+    assert read(out / "run.json")["status"] == "interrupted"
+    proc = cli("run", "--resume", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert read(out / "history.json")["epoch"] == list(range(1, 9))
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_what_was_written(tiny, tmp_path, monkeypatch):
+    import errno
+    import io
+
+    import modelspec.run
+    from modelspec import load
+    from modelspec.outputs import write_atomic
+    from modelspec.run import RunOptions, run_spec
+
+    real_write_npz = modelspec.run.write_npz
+
+    def disk_full_for_predictions(path, arrays):
+        if path.name != "predictions.npz":  # written last
+            return real_write_npz(path, arrays)
+
+        def no_space(temporary):
+            temporary.write_bytes(b"partial")
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        write_atomic(path, no_space)
+
+    monkeypatch.setattr(modelspec.run, "write_npz", disk_full_for_predictions)
+    out = tmp_path / "run"
+    stream = io.StringIO()
+    result = run_spec(load(tiny), RunOptions(output_dir=out), stream)
+    assert result.exit_code == 1 and result.status == "failed"
+    assert "predictions.npz: No space left on device" in stream.getvalue()
+    assert (out / "metrics.json").exists() and (out / "model.keras").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left behind
+    assert read(out / "run.json")["status"] == "failed"
+
+
+@pytest.mark.slow
+def test_digits_reaches_96_percent_on_real_data(tmp_path):
+    out = tmp_path / "digits"
+    proc = cli("run", "specs/digits_mlp.yaml", "--output-dir", str(out), timeout=600)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert read(out / "metrics.json")["accuracy"] >= 0.96
