@@ -42,6 +42,12 @@ rotates every round) because this is a shared 2-core machine; each cell of
 the table is the median over rounds of the per-round steady-state rate, and
 `spread` is (max - min) / median over rounds of the modelspec side.
 
+A second table gives each side's best case (its fastest epoch 2..N over all
+rounds), which other processes disturb less than the median; a third, the
+per-epoch time of modelspec's epoch-end callbacks (inproc side), where the
+difference from Keras usually is. The load average is printed at the start
+and the end.
+
 Target (from the issue): modelspec / keras >= 0.97.
 
 Usage:
@@ -172,7 +178,7 @@ def side_cli(case: Case, work: Path) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--cli-child", str(result_file), "--",
                *case.cli_args(out_dir)]
     started = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(command, check=False, capture_output=True, text=True, cwd=REPO)
     wall = time.perf_counter() - started
     if proc.returncode != 0 or not result_file.exists():
         raise RuntimeError(f"modelspec run failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -223,7 +229,7 @@ def timed_epoch_hooks(hooks: dict[str, list[float]]):
             continue
         saved[name] = (cls, original)
 
-        def wrapped(self, epoch, logs=None, _original=original, _name=name):  # noqa: ANN001, ANN202
+        def wrapped(self, epoch, logs=None, _original=original, _name=name):
             started = time.perf_counter()
             try:
                 return _original(self, epoch, logs)
@@ -310,7 +316,7 @@ def cli_child(result_file: str, argv: list[str]) -> int:
     counted: dict[str, int] = {}
     original_fit = run_module._fit
 
-    def fit(model, section, datasets, *args, **kwargs):  # noqa: ANN001, ANN202
+    def fit(model, section, datasets, *args, **kwargs):
         train = datasets[section.get("data", "train")]
         counted["samples"] = _count(train.x)
         return original_fit(model, section, datasets, *args, **kwargs)
@@ -324,6 +330,13 @@ def cli_child(result_file: str, argv: list[str]) -> int:
 
 
 # -- main -------------------------------------------------------------------------------
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
 
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--cli-child":
@@ -341,8 +354,9 @@ def main() -> int:
     if "keras" not in args.sides:
         parser.error("--sides must include keras (the baseline)")
 
-    import modelspec.kerasenv  # noqa: F401 - import TF once, before timing anything
     import tensorflow as tf
+
+    import modelspec.kerasenv  # noqa: F401 - import TF once, before timing anything
 
     cases = []
     for key in args.specs:
@@ -355,6 +369,7 @@ def main() -> int:
           f"TF {tf.__version__}, {os.cpu_count()} CPU(s)", flush=True)
     raw: dict[str, dict[str, list[dict[str, Any]]]] = {}
     failures = 0
+    load_start = _loadavg()
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench_train-") as temp:
         for round_index in range(args.rounds):
@@ -424,7 +439,28 @@ def main() -> int:
         line += f"{spread:8.0%}"
         print(line)
         summary.append((label, ratios))
+    # Best case: the fastest steady epoch over all rounds. Less sensitive to other processes on
+    # a shared machine than the median (each side's best shows what it costs when undisturbed).
     print()
+    print("best case (fastest epoch among epochs 2..N over all rounds), samples/s:")
+    head = f"{'model':14s} {'batch':>5s} " + "".join(f"{name:>10s}" for name in [*columns, "keras"])
+    head += "".join(f"{'ratio ' + name:>13s}" for name in columns)
+    print(head)
+    print("-" * len(head))
+    for case in cases:
+        label = f"{case.key}/b{case.batch}"
+        best = {}
+        for name in [*columns, "keras"]:
+            values = [r["samples"] / min(r["times"][1:]) for r in raw.get(label, {}).get(name, [])
+                      if len(r["times"]) > 1]
+            best[name] = max(values) if values else None
+        line = f"{Path(case.spec).stem:14s} {case.batch:5d} "
+        line += "".join(f"{fmt(best[name], '10.0f'):>10s}" for name in [*columns, "keras"])
+        line += "".join(f"{fmt(best[name] / best['keras'] if best[name] and best['keras'] else None, '.3f'):>13s}"
+                        for name in columns)
+        print(line)
+    print()
+    print(f"load average at the start {load_start}, at the end {_loadavg()} (other processes share the CPUs)")
     print(f"target: modelspec / keras >= {TARGET_RATIO}; s/s = training samples per second, steady "
           f"state (median epoch 2..N); cells = median over {args.rounds} round(s); ratio = modelspec "
           f"side / keras; spread = (max-min)/median of the inproc rate over rounds; cli(log) = from "

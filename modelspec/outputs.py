@@ -56,13 +56,8 @@ class RunPaths:
 
     @property
     def backup(self) -> Path:
-        """BackupAndRestore's folder: the last completed epoch, for --resume."""
+        """The checkpoint of the last completed epoch, for --resume (removed at the end)."""
         return self.root / "backup"
-
-    @property
-    def last_good(self) -> Path:
-        """Weights of the last epoch that ended with a finite loss."""
-        return self.root / "backup" / "last_good.weights.h5"
 
 
 def safe_component(text: str) -> str:

@@ -28,7 +28,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="modelspec",
-        description="Declarative Keras 3 models: validate, build and convert YAML/JSON specs.",
+        description="Declarative Keras 3 models: validate, build, run and convert YAML/JSON specs.",
         epilog="Exit codes: 0 ok, 1 invalid spec or failed command, 2 usage error. "
         "See README.md for the spec format.",
     )
