@@ -18,7 +18,7 @@ Sides (`--sides`, default `cli inproc keras`):
   function the ``modelspec`` console script calls -- with one timing
   callback appended to the user callbacks (``modelspec.run._callbacks`` is
   wrapped in the child process; the package is not edited). The timer comes
-  after modelspec's own `_RunState` and `BackupAndRestore` callbacks, so an
+  after modelspec's own `_RunState` and `_Checkpoint` callbacks, so an
   epoch's time includes their per-epoch work (history.json, seed states,
   last-good weights, Keras's backup), exactly as `run.log` counts it. The
   epoch times that `run.log` prints (one decimal) are read too and shown as
@@ -112,7 +112,7 @@ def make_timer() -> Any:
 @contextlib.contextmanager
 def timer_in_run(timer: Any):
     """Append `timer` to the callbacks modelspec.run builds (after its own
-    _RunState and BackupAndRestore; before _EpochLine)."""
+    _RunState and _Checkpoint; before _EpochLine)."""
     import modelspec.run as run_module
 
     original = run_module._callbacks
@@ -215,12 +215,12 @@ def side_inproc(case: Case, work: Path) -> dict[str, Any]:
 @contextlib.contextmanager
 def timed_epoch_hooks(hooks: dict[str, list[float]]):
     """Time the on_epoch_end of modelspec's per-epoch callbacks (_RunState,
-    Keras's BackupAndRestore, _EpochLine) while the context is open: the
+    _Checkpoint, _EpochLine) while the context is open: the
     classes' methods are wrapped here, in this process only."""
     import modelspec.run as run_module
     from modelspec.kerasenv import keras
 
-    classes = {"_RunState": run_module._RunState, "BackupAndRestore": keras.callbacks.BackupAndRestore,
+    classes = {"_RunState": run_module._RunState, "_Checkpoint": run_module._Checkpoint,
                "_EpochLine": run_module._EpochLine}
     saved = {}
     for name, cls in classes.items():
@@ -476,7 +476,7 @@ def main() -> int:
         print()
         print("per-epoch cost of modelspec's epoch-end callbacks (inproc side, ms per epoch, "
               "median over epochs 2..N and rounds):")
-        names = ("_RunState", "BackupAndRestore", "_EpochLine")
+        names = ("_RunState", "_Checkpoint", "_EpochLine")
         head = f"{'model':14s} {'batch':>5s} {'epoch ms':>9s} {'keras ms':>9s} {'extra ms':>9s} "
         head += "".join(f"{name + ' ms':>20s}" for name in names)
         print(head)
