@@ -279,41 +279,39 @@ def strip_nested_build_configs(config: dict[str, Any]) -> dict[str, Any]:
     Bidirectional's layer): the outer layer builds them with the real input
     shape, which Keras records as tuples, as in a model built in Python."""
 
-    def strip(value: Any) -> Any:
-        if isinstance(value, list):
-            return [strip(v) for v in value]
-        if isinstance(value, dict) and "class_name" in value:
-            inner = value.get("config")
-            result = {k: v for k, v in value.items() if k != "build_config"}
-            if isinstance(inner, dict):
-                result["config"] = {k: strip(v) if k in WRAPPED_LAYER_KEYS else v
-                                    for k, v in inner.items()}
-            return result
-        return value
-
-    return {k: strip(v) if k in WRAPPED_LAYER_KEYS else v for k, v in config.items()}
+    return map_wrapped_layers(
+        config, lambda layer: {k: v for k, v in layer.items() if k != "build_config"})
 
 
 def fill_wrapped_modules(config: dict[str, Any]) -> dict[str, Any]:
     """Give wrapped built-in layers written without `module` (as the concise
     form allows) the `module` that Keras's wrappers need to find their class."""
 
-    def fill(value: Any) -> Any:
+    def fill(layer: dict[str, Any]) -> dict[str, Any]:
+        if "module" in layer or not schemas.layer_schema_path(layer["class_name"]):
+            return layer
+        return {"module": "keras.layers", **layer, "registered_name": layer.get("registered_name")}
+
+    return map_wrapped_layers(config, fill)
+
+
+def map_wrapped_layers(config: dict[str, Any], transform: Any) -> dict[str, Any]:
+    """transform(serialized_layer) -> serialized_layer, applied to every layer
+    wrapped in config (under WRAPPED_LAYER_KEYS), at any depth."""
+
+    def visit(value: Any) -> Any:
         if isinstance(value, list):
-            return [fill(v) for v in value]
+            return [visit(v) for v in value]
         if isinstance(value, dict) and isinstance(value.get("class_name"), str):
-            result = dict(value)
-            if "module" not in result and schemas.layer_schema_path(result["class_name"]):
-                result = {"module": "keras.layers", **result,
-                          "registered_name": result.get("registered_name")}
+            result = transform(dict(value))
             inner = result.get("config")
             if isinstance(inner, dict):
-                result["config"] = {k: fill(v) if k in WRAPPED_LAYER_KEYS else v
+                result["config"] = {k: visit(v) if k in WRAPPED_LAYER_KEYS else v
                                     for k, v in inner.items()}
             return result
         return value
 
-    return {k: fill(v) if k in WRAPPED_LAYER_KEYS else v for k, v in config.items()}
+    return {k: visit(v) if k in WRAPPED_LAYER_KEYS else v for k, v in config.items()}
 
 
 def import_plugins(spec: Spec, allow_plugins: bool) -> None:
