@@ -88,6 +88,3 @@ def from_model(model: keras.Model) -> dict[str, Any]:
     from modelspec.convert import spec_from_model
 
     return spec_from_model(model)
-
-
-_ = (Spec, SpecError)

@@ -31,7 +31,6 @@ from modelspec import schemas
 from modelspec.diagnostics import Diagnostic, Severity, SpecError
 from modelspec.kerasenv import keras
 from modelspec.normalize import (
-    FUNCTIONAL_CLASSES,
     LayerEntry,
     ModelIR,
     TensorRef,
@@ -471,6 +470,3 @@ def _short(value: Any) -> Any:
     if isinstance(value, dict) and value.get("class_name") == "function":
         return value.get("config")
     return value
-
-
-_ = (Severity, FUNCTIONAL_CLASSES, schemas)

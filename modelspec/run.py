@@ -25,7 +25,6 @@ import math
 import os
 import platform
 import random
-import signal
 import sys
 import threading
 import time
@@ -36,7 +35,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from modelspec import __version__
-from modelspec.diagnostics import Diagnostic, SpecError
+from modelspec.diagnostics import SpecError
 from modelspec.dump import dumps_yaml
 from modelspec.kerasenv import keras
 from modelspec.outputs import (
@@ -470,7 +469,6 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
     write_text(paths.spec, dumps_yaml(data))
     write_json(paths.run_info, info)
     reporter.open_log(paths.log)
-    interrupted = {"flag": False}
 
     def finish(status: str, exit_code: int, metrics: dict[str, float] | None = None,
                message: str | None = None) -> RunResult:
@@ -583,7 +581,6 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
         reporter.line(f"run directory: {paths.root}")
         return finish("completed", 0, metrics)
     except KeyboardInterrupt:
-        interrupted["flag"] = True
         message = (f"interrupted; the last completed epoch is kept in {paths.backup}. "
                    f"Resume with: modelspec run --resume {paths.root}")
         reporter.line(message, level=0)
@@ -690,6 +687,3 @@ def _now() -> str:
     import datetime
 
     return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-_ = (signal, Diagnostic)

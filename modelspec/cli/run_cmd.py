@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from modelspec.diagnostics import Diagnostic, SpecError
+from modelspec.diagnostics import SpecError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +81,3 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
             print(diagnostic.render(), file=stderr)
         return 1
     return result.exit_code
-
-
-_ = Diagnostic
