@@ -44,11 +44,3 @@ def dumps_for(path: str | Path, data: Any) -> str:
     """YAML for .yaml/.yml targets, JSON otherwise."""
     suffix = Path(path).suffix.lower()
     return dumps_yaml(data) if suffix in (".yaml", ".yml") else dumps_json(data)
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write through a temporary file so that a failure never leaves half a file."""
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(target)

@@ -33,7 +33,6 @@ REF_PATTERN = re.compile(r"^([^\[\]]+?)(?:\[(\d+)\])?(?:\[(\d+)\])?$")
 FUNCTIONAL_CLASSES = {"Functional", "Model"}
 MODEL_CLASSES = FUNCTIONAL_CLASSES | {"Sequential"}
 KERAS_TENSOR = "__keras_tensor__"
-FUNCTIONAL_MODULE = "keras.src.models.functional"
 # Keys Keras writes (or accepts) at each level; anything else is a typo that
 # Keras would silently ignore.
 ENVELOPE_KEYS = {"module", "class_name", "config", "registered_name", "build_config",

@@ -93,8 +93,11 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     path = Path(path)
     # Keep every suffix: Keras insists on names ending in .keras or .weights.h5.
     suffix = "".join(path.suffixes) or ".tmp"
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name[: -len(suffix) or None]}-",
-                                         suffix=suffix, dir=path.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name[: -len(suffix) or None]}-",
+                                             suffix=suffix, dir=path.parent)
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
     os.close(handle)
     temporary_path = Path(temporary)
     try:

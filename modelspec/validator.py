@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import jsonschema.exceptions
@@ -29,7 +29,6 @@ import jsonschema.exceptions
 from modelspec import schemas
 from modelspec.diagnostics import Diagnostic, Severity, join_pointer
 from modelspec.normalize import (
-    FUNCTIONAL_CLASSES,
     MODEL_CLASSES,
     LayerEntry,
     ModelIR,
@@ -598,8 +597,4 @@ def validate_document(data: Any, *, allow_unsafe: bool = False) -> list[Diagnost
     return diagnostics
 
 
-def errors_only(diagnostics: Iterable[Diagnostic]) -> Iterator[Diagnostic]:
-    return (d for d in diagnostics if d.is_error)
-
-
-__all__ = ["validate_data", "output_names", "did_you_mean", "FUNCTIONAL_CLASSES"]
+__all__ = ["validate_data", "validate_document", "is_model_document", "output_names", "did_you_mean"]

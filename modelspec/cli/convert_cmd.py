@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from modelspec.diagnostics import Diagnostic, SpecError, sort_diagnostics
-from modelspec.dump import dumps_for, dumps_json, write_atomic
+from modelspec.dump import dumps_for, dumps_json
+from modelspec.outputs import OutputError, write_atomic, write_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,10 +87,17 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
             return 1
         if str(args.output).endswith(".keras"):
             # A .keras archive (config + freshly initialised weights), saved by Keras.
-            model.save(args.output)
-            print(f"wrote {args.output}", file=stderr)
-            return 0
+            return _written(args.output, stderr, lambda: write_atomic(
+                Path(args.output), lambda temporary: model.save(str(temporary))))
         text = dumps_json(json.loads(model.to_json()))
-    write_atomic(args.output, text)
-    print(f"wrote {args.output}", file=stderr)
+    return _written(args.output, stderr, lambda: write_text(Path(args.output), text))
+
+
+def _written(output: str, stderr: TextIO, write: Any) -> int:
+    try:
+        write()
+    except OutputError as error:
+        print(f"modelspec convert: {error}", file=stderr)
+        return 1
+    print(f"wrote {output}", file=stderr)
     return 0
