@@ -26,8 +26,12 @@ YAML specifics
   loader) and then walked iteratively.  No Python object is ever constructed
   from a tag: scalars are built with `yaml.constructor.SafeConstructor`
   methods for the standard tags (str, int, float, bool, null; timestamps stay
-  strings).  Every other tag (``!!python/...``, ``!!binary``, ``!!set``,
-  ``!foo`` ...) is a ``yaml-tag`` error.
+  strings).  Two tags that old Keras ``to_yaml()`` wrote are harmless and
+  read as plain data: ``!!python/tuple`` (on a sequence, as a list) and
+  ``!!python/unicode`` (on a scalar, as a string).  Every other tag
+  (``!!python/object...``, ``!!python/name``, ``!!binary``, ``!!set``,
+  ``!foo`` ...), and those two on the wrong kind of node, is a ``yaml-tag``
+  error.
 * Scalars resolve as PyYAML's safe loader resolves them (YAML 1.1), with one
   YAML 1.2 addition: ``1e-3`` (an exponent without a dot) is a float, as a
   user writing a learning rate means it; `modelspec.dump` quotes strings of
@@ -423,6 +427,10 @@ _VALUE = _Y + "value"
 _MERGE = _Y + "merge"
 _SEQ_TAG = _Y + "seq"
 _MAP_TAG = _Y + "map"
+# The two harmless tags of old Keras `to_yaml()` files: a tuple is read as a
+# list and a Python 2 unicode string as a string. Every other tag is refused.
+_TUPLE_TAG = _Y + "python/tuple"
+_UNICODE_TAG = _Y + "python/unicode"
 
 # Node kinds.  Scalars: (0, tag, value, line, col); collections:
 # (1|2, tag, children, line, col) where a mapping's children alternate key, value.
@@ -698,7 +706,7 @@ class _YamlWalker:
 
     def scalar(self, node: tuple, pointer: str) -> Any:
         tag, value = node[1], node[2]
-        if tag == _STR:
+        if tag == _STR or tag == _UNICODE_TAG:
             return value
         try:
             if tag == _INT:
@@ -743,7 +751,7 @@ class _YamlWalker:
                 self.error(pointer, node, "key-type", f"mapping key is {_KIND_NAMES[kind]}: keys must be strings")
             return None
         value = node[2]
-        if tag == _STR or tag == _TIMESTAMP or tag == _VALUE:
+        if tag == _STR or tag == _TIMESTAMP or tag == _VALUE or tag == _UNICODE_TAG:
             return value
         if tag == _INT:
             number = self.scalar(node, pointer)
@@ -851,7 +859,7 @@ class _YamlWalker:
     def container_for(self, node: tuple, pointer: str) -> Any:
         """A fresh empty container for collection `node`, or None when its tag is refused."""
         if node[0] == _SEQ:
-            if node[1] == _SEQ_TAG:
+            if node[1] == _SEQ_TAG or node[1] == _TUPLE_TAG:
                 return []
         elif node[1] == _MAP_TAG:
             return {}

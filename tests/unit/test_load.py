@@ -379,11 +379,32 @@ def test_yaml_duplicate_with_container_value_keeps_first_subtree():
 # --------------------------------------------------------------------------
 
 
+def test_old_keras_to_yaml_tags_read_as_plain_data(any_yaml_loader):
+    text = ("a: !!python/tuple [1, !!python/tuple [2, 3]]\n"
+            "b: !!python/unicode 'tensorflow'\n"
+            "!!python/unicode 'c': &t !!python/tuple [null, 7]\n"
+            "d: *t\n")
+    doc, diags = load_text(text, "old.yaml")
+    assert diags == []
+    assert doc.data == {"a": [1, [2, 3]], "b": "tensorflow", "c": [None, 7], "d": [None, 7]}
+    assert type(doc.data["a"]) is list
+
+
+def test_python_tags_beside_the_harmless_ones_are_refused(any_yaml_loader):
+    text = 'x: !!python/tuple [1]\na: !!python/object/apply:os.system ["echo hi"]\n'
+    doc, diags = load_text(text, "x.yaml")
+    assert [(d.code, d.line, d.column) for d in diags] == [("yaml-tag", 2, 4)]
+    assert "!!python/object/apply:os.system" in diags[0].message
+    assert doc.data == {"x": [1], "a": None}
+
+
 @pytest.mark.parametrize(
     ("text", "pointer", "at", "tag"),
     [
         ('a: !!python/object/apply:os.system ["echo hi"]\n', "/a", (1, 4), "!!python/object/apply:os.system"),
-        ("a: !!python/tuple [1, 2]\n", "/a", (1, 4), "!!python/tuple"),
+        ("a: !!python/tuple {x: 1}\n", "/a", (1, 4), "!!python/tuple"),
+        ("a: !!python/tuple 1\n", "/a", (1, 4), "!!python/tuple"),
+        ("a: !!python/unicode [x]\n", "/a", (1, 4), "!!python/unicode"),
         ("a: !!python/name:os.system\n", "/a", (1, 4), "!!python/name:os.system"),
         ("a:\n  b: !!python/object/new:dict {}\n", "/a/b", (2, 6), "!!python/object/new:dict"),
         ("!!python/object:collections.OrderedDict {}\n", "", (1, 1), "!!python/object:collections.OrderedDict"),
