@@ -90,8 +90,11 @@ def run_with_deep_stack(function: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 class _Builder:
-    def __init__(self, custom_objects: dict[str, Any] | None = None):
+    def __init__(self, custom_objects: dict[str, Any] | None = None, *, allow_unsafe: bool = False):
         self.custom_objects = custom_objects or {}
+        # Keras's safe_mode refuses bytecode Lambdas; --unsafe (after the
+        # validator's checks and warnings) turns it off.
+        self.safe_mode = not allow_unsafe
 
     def model(self, ir: ModelIR) -> keras.Model:
         if ir.class_name == "Sequential":
@@ -125,13 +128,13 @@ class _Builder:
                 try:
                     return keras.saving.deserialize_keras_object(
                         copy.deepcopy(serialized), custom_objects=self.custom_objects,
-                        safe_mode=True)
+                        safe_mode=self.safe_mode)
                 except KeyError:
                     # Some from_config methods (Rescaling's) read keys that the
                     # constructor defaults; give them the defaults and retry.
                     serialized["config"] = with_constructor_defaults(entry, serialized["config"])
                     return keras.saving.deserialize_keras_object(
-                        serialized, custom_objects=self.custom_objects, safe_mode=True)
+                        serialized, custom_objects=self.custom_objects, safe_mode=self.safe_mode)
         except Exception as error:  # noqa: BLE001 - becomes a located diagnostic
             what = f"layer '{entry.name}'" if entry.name else f"{entry.class_name} layer"
             raise _BuildFailure(Diagnostic(
@@ -376,7 +379,7 @@ def _with_module(value: Any, module: str) -> Any:
 
 
 def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = False) -> keras.Model:
-    diagnostics = spec.locate(validate_document(spec.data, allow_unsafe=allow_unsafe))
+    diagnostics = list(spec.notes) + spec.locate(validate_document(spec.data, allow_unsafe=allow_unsafe))
     errors = [d for d in diagnostics if d.is_error]
     if errors:
         raise SpecError(errors)
@@ -392,7 +395,7 @@ def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = 
     if seed is not None:
         keras.utils.set_random_seed(seed)
     try:
-        model = run_with_deep_stack(_Builder().model, ir)
+        model = run_with_deep_stack(_Builder(allow_unsafe=allow_unsafe).model, ir)
     except _BuildFailure as failure:
         raise SpecError(spec.locate([failure.diagnostic])) from None
     _warn_dropped_layers(spec, ir, model)

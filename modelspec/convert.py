@@ -337,7 +337,8 @@ def spec_from_document(data: Any, source: str) -> dict[str, Any]:
         if isinstance(spec.get("compile"), dict):
             spec["compile"] = simplify_compile(spec["compile"])
         return order_spec(spec)
-    if isinstance(data, dict) and (data.get("class_name") in MODEL_CLASSES or "layers" in data):
+    if isinstance(data, dict) and ((isinstance(data.get("class_name"), str) and data["class_name"] in MODEL_CLASSES)
+                                   or "layers" in data):
         spec = {"modelspec": 1, "model": concise_model(data)}
         if isinstance(data.get("compile_config"), dict) and data["compile_config"]:
             spec["compile"] = simplify_compile(data["compile_config"])

@@ -223,6 +223,9 @@ def locate(diagnostics: Iterable[Diagnostic], source_map: SourceMap) -> list[Dia
     Codes in `KEY_CODES` point at the key token of their member.
     """
     out = []
+    # A translated old-format document (modelspec.legacy.MovedSourceMap): its
+    # diagnostics name the pointer as the old file wrote it.
+    original = getattr(source_map, "original_pointer", None)
     for diag in diagnostics:
         changes: dict[str, Any] = {}
         if diag.source is None:
@@ -231,6 +234,8 @@ def locate(diagnostics: Iterable[Diagnostic], source_map: SourceMap) -> list[Dia
             found = source_map.position(diag.pointer, key=diag.code in KEY_CODES)
             if found is not None:
                 changes["line"], changes["column"] = found
+            if original is not None:
+                changes["pointer"] = original(diag.pointer)
         out.append(dataclasses.replace(diag, **changes) if changes else diag)
     return out
 

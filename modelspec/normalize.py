@@ -307,7 +307,7 @@ class _Parser:
             return self.parse_model_config(class_name, model, pointer, pointer)
         self.unknown_keys(model, ENVELOPE_KEYS, pointer, "the model")
         class_name = model.get("class_name")
-        if class_name not in MODEL_CLASSES:
+        if not isinstance(class_name, str) or class_name not in MODEL_CLASSES:
             self.error(pointer + "/class_name" if "class_name" in model else pointer,
                        f"model class_name must be Functional or Sequential, got "
                        f"{_describe(class_name)}", "bad-model")

@@ -29,6 +29,9 @@ class Spec:
     source_map: SourceMap
     path: Path | None = None
     overrides: tuple[Any, ...] = ()  # modelspec.overrides.Override, in command-line order
+    # What reading an old Keras format said (modelspec.legacy): notes naming each
+    # translation, and errors for what cannot be translated. Already located.
+    notes: tuple[Diagnostic, ...] = ()
 
     @property
     def source(self) -> str:
@@ -81,17 +84,27 @@ def plain_data(value: Any) -> Any:
 
 
 def _read(source: SpecLike) -> tuple[Spec | None, list[Diagnostic]]:
+    """The Spec and what loading it said; old Keras formats come back translated
+    (see modelspec.legacy), with the translation's notes in both."""
     if isinstance(source, Spec):
         return source, []
     if isinstance(source, dict):
         document: Document = from_data(plain_data(source))
-        return Spec(document.data, document.source_map), []
+        return _spec(document, None, [])
     if isinstance(source, (str, os.PathLike)):
         document, diagnostics = load_path(source)
         if any(d.is_error for d in diagnostics) or document.data is None:
             return None, sort_diagnostics(diagnostics)
-        return Spec(document.data, document.source_map, Path(source)), sort_diagnostics(diagnostics)
+        return _spec(document, Path(source), diagnostics)
     raise TypeError(f"expected a path, a dict or a Spec, got {type(source).__name__}")
+
+
+def _spec(document: Document, path: Path | None, diagnostics: list[Diagnostic]) -> tuple[Spec, list[Diagnostic]]:
+    from modelspec.legacy import upgrade_loaded
+
+    data, source_map, notes = upgrade_loaded(document.data, document.source_map)
+    spec = Spec(data, source_map, path, notes=tuple(notes))
+    return spec, sort_diagnostics(diagnostics + notes)
 
 
 def load(source: SpecLike) -> Spec:

@@ -26,7 +26,7 @@ from typing import Any
 
 import jsonschema.exceptions
 
-from modelspec import schemas
+from modelspec import bytecode, schemas
 from modelspec.diagnostics import Diagnostic, Severity, join_pointer
 from modelspec.normalize import (
     MODEL_CLASSES,
@@ -227,21 +227,52 @@ class _Checker:
                     continue
                 class_name = value.get("class_name")
                 if class_name == "__lambda__" or "__bytecode__" in value or "bytecode" in value:
-                    self.error(pointer, "serialized Python bytecode is refused", "unsafe-lambda",
-                               hint="modelspec never runs code from a spec file")
+                    self.check_bytecode(value, pointer)
                     continue
                 if class_name == "function":
                     if value.get("module") not in (None, "builtins") and not str(
                             value.get("module")).startswith("keras."):
                         self.check_module(value.get("module"), pointer + "/module")
                     elif value.get("config") not in function_names:
-                        self.error(pointer, f"serialized function {describe(value.get('config'))} "
-                                   "is refused: only Keras's activations, losses and metrics "
-                                   "may be named", "unsafe-function")
+                        self.refuse_function(value, pointer)
                     continue
                 if "module" in value:
                     self.check_module(value["module"], pointer + "/module")
                 stack.extend((v, pointer + join_pointer(k)) for k, v in value.items())
+
+    def check_bytecode(self, value: dict[str, Any], pointer: str) -> None:
+        """Serialized bytecode: refused, or with --unsafe allowed (warned) when it was
+        written by this Python version; other versions' bytecode cannot run here."""
+        found = bytecode.describe(value)
+        writer = f"written by {found[0]}" if found else "of an unknown Python version"
+        here = bytecode.running()
+        if not self.allow_unsafe:
+            self.error(pointer, f"serialized Python bytecode is refused ({writer})", "unsafe-lambda",
+                       hint="modelspec never runs code from a file; --unsafe allows bytecode "
+                       f"written by {here}")
+        elif found is None or not found[1]:
+            self.error(pointer, f"serialized Python bytecode is refused even with --unsafe: "
+                       f"it was {writer}, and bytecode runs only on the Python version that "
+                       f"wrote it (this is {here})", "bytecode-version",
+                       hint="rewrite the function as a layer class and load it as a plugin")
+        else:
+            self.error(pointer, f"runs Python bytecode from the file ({writer}), allowed by "
+                       "--unsafe", "unsafe-allowed", severity=Severity.WARNING)
+
+    def refuse_function(self, value: dict[str, Any], pointer: str) -> None:
+        name = describe(value.get("config"))
+        key = pointer.rsplit("/", 1)[-1]
+        kind = next((noun for suffix, noun in (("initializer", "initializer"), ("regularizer", "regularizer"),
+                                                ("constraint", "constraint")) if key.endswith(suffix)), None)
+        if kind is not None:
+            self.error(pointer, f"{key} is the plain Python function {name} (module "
+                       f"'{value.get('module')}'): modelspec never imports functions named by a "
+                       f"file, and a Keras 3 {kind} is an object", "unsafe-function",
+                       hint=f"use a built-in {kind} (see 'modelspec schema'), or write "
+                       f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} class, register it, and load it as a plugin")
+            return
+        self.error(pointer, f"serialized function {name} is refused: only Keras's activations, "
+                   "losses and metrics may be named", "unsafe-function")
 
     # -- models and layers ----------------------------------------------------------
     def check_model(self, ir: ModelIR) -> None:
@@ -278,11 +309,19 @@ class _Checker:
         what = f"layer '{layer.name}'" if layer.name else f"{layer.class_name} layer"
         if layer.class_name in schemas.index()["refused_layers"]:
             reason = schemas.index()["refused_layers"][layer.class_name]
+            function = layer.config.get("function")
+            if layer.class_name == "Lambda" and isinstance(function, dict) \
+                    and function.get("class_name") == "__lambda__":
+                return  # its bytecode is reported where it is (scan_serialized_objects)
             if not self.allow_unsafe:
                 self.error(pointer + "/class_name", f"{what}: {layer.class_name} is refused: {reason}",
                            "refused-layer", hint="modelspec never runs code named by a spec "
                            "(--unsafe would allow it)")
-                return
+            else:
+                self.error(pointer + "/class_name", f"{what}: {layer.class_name} runs code named by "
+                           f"the file ({reason}), allowed by --unsafe", "unsafe-allowed",
+                           severity=Severity.WARNING)
+            return  # no schema: Keras checks its config when it builds
         if layer.class_name in MODEL_CLASSES and layer.submodel is not None:
             return  # checked by walk_models
         if layer.module is not None and not self.check_module(layer.module, pointer + "/module"):
@@ -300,9 +339,14 @@ class _Checker:
             path = schemas.layer_schema_path(layer.class_name)
         if path is None:
             candidates = list(schemas.index()["layers"])
-            self.error(pointer + "/class_name", f"unknown layer class '{layer.class_name}'",
-                       "unknown-layer", hint=did_you_mean(layer.class_name, candidates)
-                       or "custom layers need their plugin listed in 'plugins' and 'module' set")
+            close = did_you_mean(layer.class_name, candidates)
+            self.error(pointer + "/class_name", f"{what}: unknown layer class '{layer.class_name}': "
+                       "it is not a Keras 3 layer", "unknown-layer",
+                       hint=(f"{close} " if close else "") + f"If '{layer.class_name}' comes from "
+                       "another library or your own code, supply it as a plugin: a module that "
+                       "defines and registers the class (keras.saving.register_keras_serializable), "
+                       "listed under 'plugins', named in this layer's 'module', and allowed with "
+                       "--allow-plugins")
             return
         schema = schemas.load_schema(path)
         config = layer.config
@@ -577,10 +621,14 @@ def validate_data(data: Any, *, allow_unsafe: bool = False) -> list[Diagnostic]:
     return checker.diagnostics
 
 
+def _is_model_class(value: Any) -> bool:
+    return isinstance(value, str) and value in MODEL_CLASSES
+
+
 def is_model_document(data: Any) -> bool:
     """A bare Keras model file (to_json(), get_config(), legacy), not a spec."""
     return isinstance(data, dict) and "modelspec" not in data and (
-        data.get("class_name") in MODEL_CLASSES or "layers" in data)
+        _is_model_class(data.get("class_name")) or "layers" in data)
 
 
 def validate_document(data: Any, *, allow_unsafe: bool = False) -> list[Diagnostic]:

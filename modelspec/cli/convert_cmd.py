@@ -16,7 +16,8 @@ from modelspec.outputs import OutputError, write_atomic, write_text
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="SOURCE",
                         help="a spec, a .keras file, a to_json() dump, a get_config() dump, "
-                        "or a legacy tf.keras 2.x JSON")
+                        "or an old Keras 1/2, tf.keras or TensorFlow.js model file (JSON or "
+                        "to_yaml() YAML), translated to Keras 3 with a note per change")
     parser.add_argument("-o", "--output", required=True, metavar="TARGET",
                         help="file to write: .yaml/.yml → YAML, .keras → a Keras archive "
                         "(with --to keras), otherwise JSON")
@@ -33,18 +34,24 @@ def _print(diagnostics: list[Diagnostic], stderr: TextIO) -> None:
         print(diagnostic.render(), file=stderr)
 
 
-def _read_source(path: Path) -> tuple[Any, Any]:
-    """The source document's data and source map."""
-    from modelspec.loader import load_path
+def _read_source(path: Path) -> tuple[Any, Any, list[Diagnostic]]:
+    """The source document's data, source map and what reading it said.
+
+    Old Keras formats come back translated to Keras 3 (modelspec.legacy),
+    with a note for each change.
+    """
+    from modelspec.legacy import upgrade_loaded
+    from modelspec.spec import _read
 
     if path.suffix.lower() == ".keras":
         from modelspec.convert import read_keras_archive
 
-        return read_keras_archive(path)
-    document, diagnostics = load_path(path)
-    if any(d.is_error for d in diagnostics):
+        data, source_map = read_keras_archive(path)
+        return upgrade_loaded(data, source_map)
+    spec, diagnostics = _read(path)
+    if spec is None:
         raise SpecError(diagnostics)
-    return document.data, document.source_map
+    return spec.data, spec.source_map, diagnostics
 
 
 def _check_source(data: Any, source_map: Any, allow_unsafe: bool) -> list[Diagnostic]:
@@ -60,11 +67,14 @@ def _check_source(data: Any, source_map: Any, allow_unsafe: bool) -> list[Diagno
 def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     source = Path(args.source)
     try:
-        data, source_map = _read_source(source)
+        data, source_map, read_notes = _read_source(source)
     except SpecError as error:
         _print(error.diagnostics, stderr)
         return 1
-    diagnostics = _check_source(data, source_map, args.unsafe)
+    if any(d.code == "foreign-model-class" for d in read_notes):
+        _print(read_notes, stderr)
+        return 1
+    diagnostics = sort_diagnostics(read_notes + _check_source(data, source_map, args.unsafe))
     _print(diagnostics, stderr)
     if any(d.is_error for d in diagnostics):
         return 1

@@ -39,7 +39,7 @@ BAD_FILES = [
      ":10:34: error: /model/config/layers/1/config/units: layer 'd': units must be integer"),
     ("unknown_layer", GOOD_HEAD + "      - class_name: Dense2\n        config: {name: d, units: 2}\n"
      "        inbound_nodes: [x]\n    input_layers: [x]\n    output_layers: [d]\n",
-     ":9:21: error: /model/config/layers/1/class_name: unknown layer class 'Dense2'"),
+     ":9:21: error: /model/config/layers/1/class_name: layer 'd': unknown layer class 'Dense2'"),
     ("dangling_reference", GOOD_HEAD + "      - class_name: Dense\n        config: {name: d, units: 2}\n"
      "        inbound_nodes: [y]\n    input_layers: [x]\n    output_layers: [d]\n",
      ":11:25: error: /model/config/layers/1/inbound_nodes/0: layer 'd' refers to 'y'"),
