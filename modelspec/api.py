@@ -56,13 +56,16 @@ def load_with_overrides(source: SpecLike, overrides: list[str]) -> Spec:
     return dataclasses.replace(spec, data=data, overrides=tuple(applied))
 
 
-def build(source: SpecLike, *, allow_plugins: bool = False, allow_unsafe: bool = False) -> keras.Model:
+def build(source: SpecLike, *, allow_plugins: bool = False, allow_unsafe: bool = False,
+          max_params: int | None = 1_000_000_000) -> keras.Model:
     """Build the Keras model a spec describes, compiled when it has `compile`.
 
     Args:
         source: a path, a dict, or a Spec.
         allow_plugins: import the modules listed in the spec's `plugins`.
         allow_unsafe: accept refused classes such as Lambda (with a warning).
+        max_params: refuse, before allocating anything, a model with more
+            parameters than this; None: no limit.
 
     Returns:
         A `keras.Model` (Functional or Sequential).
@@ -74,7 +77,7 @@ def build(source: SpecLike, *, allow_plugins: bool = False, allow_unsafe: bool =
     from modelspec.builder import build_spec
 
     spec = load(source)
-    return build_spec(spec, allow_plugins=allow_plugins, allow_unsafe=allow_unsafe)
+    return build_spec(spec, allow_plugins=allow_plugins, allow_unsafe=allow_unsafe, max_params=max_params)
 
 
 def from_model(model: keras.Model) -> dict[str, Any]:

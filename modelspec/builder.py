@@ -45,6 +45,11 @@ from modelspec.validator import (
     validate_document,
 )
 
+# A spec from a stranger must not make `summary` allocate without bound: the
+# model is built with its weights' initialisation deferred (Keras's
+# StatelessScope), its parameters are counted, and only then are the weights
+# created. One billion float32 parameters are 4 GB; --max-params changes it.
+DEFAULT_MAX_PARAMS = 1_000_000_000
 BUILD_STACK_BYTES = 512 * 1024 * 1024
 BUILD_RECURSION_LIMIT = 200_000
 
@@ -378,7 +383,39 @@ def _with_module(value: Any, module: str) -> Any:
     return value
 
 
-def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = False) -> keras.Model:
+def _bounded_build(builder: _Builder, ir: ModelIR, max_params: int | None) -> keras.Model:
+    """builder.model(ir), refusing a model of more than max_params parameters
+    before any weight is allocated. Runs in the build thread: Keras keeps its
+    scopes and its list of variables to initialise per thread."""
+    if max_params is None:
+        return builder.model(ir)
+    from keras.src.backend.common import global_state
+    from keras.src.backend.common.stateless_scope import StatelessScope
+    from keras.src.backend.common.variables import initialize_all_variables
+
+    with StatelessScope(initialize_variables=False):
+        model = builder.model(ir)
+    pending = global_state.get_global_attribute("uninitialized_variables") or []
+    count = sum(_size(variable.shape) for variable in pending)
+    if count > max_params:
+        global_state.set_global_attribute("uninitialized_variables", [])
+        raise _BuildFailure(Diagnostic(
+            ir.pointer, f"the model has {count:,} parameters ({count * 4 / 1e9:,.1f} GB as float32), "
+            f"more than the limit of {max_params:,}; nothing was allocated", code="too-many-params",
+            hint="check the layer sizes; --max-params N raises the limit"))
+    initialize_all_variables()
+    return model
+
+
+def _size(shape: Any) -> int:
+    total = 1
+    for dimension in shape:
+        total *= int(dimension or 0)
+    return total
+
+
+def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = False,
+               max_params: int | None = DEFAULT_MAX_PARAMS) -> keras.Model:
     diagnostics = list(spec.notes) + spec.locate(validate_document(spec.data, allow_unsafe=allow_unsafe))
     errors = [d for d in diagnostics if d.is_error]
     if errors:
@@ -395,7 +432,7 @@ def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = 
     if seed is not None:
         keras.utils.set_random_seed(seed)
     try:
-        model = run_with_deep_stack(_Builder(allow_unsafe=allow_unsafe).model, ir)
+        model = run_with_deep_stack(_bounded_build, _Builder(allow_unsafe=allow_unsafe), ir, max_params)
     except _BuildFailure as failure:
         raise SpecError(spec.locate([failure.diagnostic])) from None
     _warn_dropped_layers(spec, ir, model)

@@ -65,7 +65,7 @@ is only paid for when a diagnostic needs locating.  It maps at most
 
 Diagnostic codes produced here
 ------------------------------
-file-not-found, file-unreadable, file-too-large, encoding, empty,
+file-not-found, file-unreadable, file-too-large, string-too-long, encoding, empty,
 multiple-documents, too-deep, alias-bomb, yaml-syntax, yaml-tag, yaml-value,
 yaml-merge, key-type, duplicate-key, json-syntax, json-nan, number-too-large,
 too-many-errors (after MAX_REPORTED = 1000 diagnostics for one document).
@@ -121,6 +121,9 @@ MAX_ALIAS_NODES = 1_000_000
 #: maps stop mapping after this many values (later positions fall back to
 #: their ancestors).
 MAX_NODES = 1_000_000
+# No value of a spec is a long text; a 50 MB string would only make every
+# message that quotes it (and every did-you-mean) slow and unreadable.
+MAX_STRING_CHARS = 100_000
 #: At most this many diagnostics per document (then one "too-many-errors").
 MAX_REPORTED = 1000
 
@@ -644,6 +647,14 @@ def _compose(text: str, source: str) -> tuple[tuple | None, int]:
         loader.dispose()
 
 
+def _string_too_long(source: str, pointer: str, node: tuple | None, size: int,
+                     position: tuple[int, int] | None = None) -> Diagnostic:
+    line, column = (node[3], node[4]) if node is not None else (position or (None, None))
+    return Diagnostic(pointer, f"a value of {size:,} characters is too long: no value of a spec "
+                      f"is longer than {MAX_STRING_CHARS:,}", code="string-too-long", source=source,
+                      line=line, column=column)
+
+
 def _too_deep(source: str, line: int | None, column: int | None) -> Diagnostic:
     return Diagnostic(
         "",
@@ -848,7 +859,7 @@ class _YamlWalker:
                     key_node,
                     "duplicate-key",
                     f"duplicate key '{_abbrev(key)}' (first at line {first[0][3]})",
-                    "remove one of them; the first one is used",
+                    "remove one of them",
                 )
                 continue
             result[key] = (key_node, children[i + 1])
@@ -897,6 +908,8 @@ class _YamlWalker:
                     index += 1
                     values[child_pointer] = (child[3], child[4])
                     if child[0] == _SCALAR:
+                        if len(child[2]) > MAX_STRING_CHARS and child[1] in (_STR, _UNICODE_TAG):
+                            raise _Stop(_string_too_long(self.source, child_pointer, child, len(child[2])))
                         append(child[2] if child[1] == _STR else scalar(child, child_pointer))
                     else:
                         container = container_for(child, child_pointer)
@@ -911,6 +924,8 @@ class _YamlWalker:
                     keys[child_pointer] = (key_node[3], key_node[4])
                     values[child_pointer] = (child[3], child[4])
                     if child[0] == _SCALAR:
+                        if len(child[2]) > MAX_STRING_CHARS and child[1] in (_STR, _UNICODE_TAG):
+                            raise _Stop(_string_too_long(self.source, child_pointer, child, len(child[2])))
                         target[key] = child[2] if child[1] == _STR else scalar(child, child_pointer)
                     else:
                         container = container_for(child, child_pointer)
@@ -1011,6 +1026,13 @@ def _load_json(text: str, source: str, *, sniffing: bool) -> tuple[Document, lis
         data = None
         number_problem = Diagnostic("", f"invalid JSON: {exc}", code="number-too-large", source=source)
 
+    if len(text) > MAX_STRING_CHARS and data is not None:
+        long_value = _long_string(data)
+        if long_value is not None:
+            pointer, size = long_value
+            positions = SourceMap._deferred(source, lambda: _json_positions(text, source))
+            return _failed(source, "json", [_string_too_long(source, pointer, None, size,
+                                                             positions.position(pointer))])
     special = found["nan"] or number_problem is not None
     if not (special or found["duplicate"] or sys.getrecursionlimit() > MAX_DEPTH):
         # nothing to report (json cannot nest deeper than the recursion limit)
@@ -1022,6 +1044,21 @@ def _load_json(text: str, source: str, *, sniffing: bool) -> tuple[Document, lis
     if number_problem is not None:  # fatal: the data could not be built
         return _failed(source, "json", [d for d in diags if d.code == "number-too-large"] or [number_problem])
     return Document(data, SourceMap(source, values, keys), "json"), diags
+
+
+def _long_string(data: Any) -> tuple[str, int] | None:
+    """(pointer, length) of the first string value longer than MAX_STRING_CHARS."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, str):
+            if len(value) > MAX_STRING_CHARS:
+                return pointer, len(value)
+        elif isinstance(value, dict):
+            stack.extend((pointer + "/" + _esc(k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(value))
+    return None
 
 
 def _json_positions(text: str, source: str) -> tuple[dict, dict]:
@@ -1105,7 +1142,7 @@ def _json_scan(
                     Diagnostic(
                         member,
                         f"duplicate key '{_abbrev(key)}' (first at line {keys[member][0]})",
-                        hint="remove one of them; the first one is used",
+                        hint="remove one of them",
                         code="duplicate-key",
                         source=source,
                         line=line,

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -65,10 +66,17 @@ def safe_component(text: str) -> str:
     return cleaned[:80] or "run"
 
 
-def new_run_dir(name: str, output_dir: Path | None) -> RunPaths:
-    """output_dir as given, or runs/<name>/<timestamp>/ (never an existing folder)."""
+def new_run_dir(name: str, output_dir: Path | None, *, overwrite: bool = False) -> RunPaths:
+    """output_dir as given, or runs/<name>/<timestamp>/ (never an existing folder).
+
+    A given output_dir must be new or empty. One that holds an earlier run
+    (its run.json) is replaced only with `overwrite`; any other non-empty
+    folder is refused, so a run never mixes its files with others' or
+    deletes what is not a run.
+    """
     if output_dir is not None:
         root = Path(output_dir)
+        _claim(root, overwrite)
     else:
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         root = RUNS_ROOT / safe_component(name) / stamp
@@ -86,6 +94,29 @@ def new_run_dir(name: str, output_dir: Path | None) -> RunPaths:
     except OSError as error:
         raise OutputError(f"cannot write the run directory {root}: {error.strerror or error}") from None
     return RunPaths(root)
+
+
+def _claim(root: Path, overwrite: bool) -> None:
+    try:
+        entries = list(root.iterdir()) if root.is_dir() else []
+    except OSError as error:
+        raise OutputError(f"cannot read the run directory {root}: {error.strerror or error}") from None
+    if not entries:
+        return
+    if not (root / "run.json").is_file():
+        raise OutputError(f"{root} is not empty and holds no run: give a new or empty folder "
+                          "as --output-dir")
+    if not overwrite:
+        raise OutputError(f"{root} already holds a run: '--resume {root}' continues it, "
+                          "--overwrite replaces it, or give another --output-dir")
+    for entry in entries:
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError as error:
+            raise OutputError(f"cannot remove the earlier run's {entry}: {error.strerror or error}") from None
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:

@@ -64,6 +64,7 @@ DEFAULT_BATCH = 32
 @dataclasses.dataclass
 class RunOptions:
     output_dir: Path | None = None
+    overwrite: bool = False  # replace an earlier run in output_dir
     resume: Path | None = None
     weights: Path | None = None
     weights_by_name: Path | None = None
@@ -450,7 +451,8 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
     phases: dict[str, float] = {}
     started = time.time()
 
-    paths = RunPaths(Path(options.resume)) if options.resume else new_run_dir(name, options.output_dir)
+    paths = (RunPaths(Path(options.resume)) if options.resume
+             else new_run_dir(name, options.output_dir, overwrite=options.overwrite))
     info: dict[str, Any] = {
         "status": "running", "spec": str(spec.path) if spec.path else None, "name": name,
         "command": options.command_line or sys.argv, "seed": seed, "deterministic": deterministic,

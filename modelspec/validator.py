@@ -56,6 +56,9 @@ NOUNS = {"initializers": "initializer", "regularizers": "regularizer", "constrai
          "activations": "activation", "losses": "loss", "metrics": "metric", "optimizers": "optimizer",
          "schedules": "learning-rate schedule", "callbacks": "callback"}
 BOUNDS = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
+# Keras 2 argument names that Keras 3 renamed (old model files: see legacy.py).
+KERAS2_NAMES = {"lr": "learning_rate", "output_dim": "units", "nb_filter": "filters", "border_mode": "padding",
+                "subsample": "strides", "init": "kernel_initializer", "dim_ordering": "data_format"}
 COMPILE_PER_OUTPUT = ("loss", "loss_weights", "metrics", "weighted_metrics")
 
 
@@ -128,6 +131,10 @@ class _Checker:
 
     # -- whole document -------------------------------------------------------
     def run(self) -> None:
+        self.check()
+        self.diagnostics = _one_per_cause(self.diagnostics)
+
+    def check(self) -> None:
         if not isinstance(self.data, dict):
             self.error("", f"a spec is a mapping with 'modelspec: 1' and 'model', got "
                        f"{describe(self.data)}", "not-a-mapping")
@@ -177,13 +184,18 @@ class _Checker:
             allowed = list(error.schema.get("properties", {}))
             extras = [k for k in error.instance if k not in allowed]
             for key in extras:
+                renamed = KERAS2_NAMES.get(key)
+                hint = (f"'{key}' is the Keras 2 name; Keras 3 calls it '{renamed}'"
+                        if renamed in allowed else did_you_mean(key, allowed))
                 self.error(pointer + join_pointer(key), (f"unknown parameter '{key}' for {what}" if what else f"unknown key '{key}'"),
-                           "unknown-parameter", hint=did_you_mean(key, allowed))
+                           "unknown-parameter", hint=hint)
             return
         if error.validator == "required":
             missing = re.findall(r"'([^']+)' is a required property", error.message)
             name = missing[0] if missing else error.message
-            self.error(pointer, f"{what or 'the spec'} needs '{name}'", "missing-parameter")
+            hint = "add 'modelspec: 1' (the spec format version) as the first line" \
+                if name == "modelspec" and not what else None
+            self.error(pointer, f"{what or 'the spec'} needs '{name}'", "missing-parameter", hint=hint)
             return
         if error.validator in ("anyOf", "oneOf") and error.context:
             best = jsonschema.exceptions.best_match(error.context)
@@ -601,6 +613,28 @@ class _Checker:
                 self.check_compile_item(key, item, f"{pointer}/{i}")
             return
         self.check_catalogue_object(kind, value, pointer)
+
+
+def _one_per_cause(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Drop diagnostics that only follow from another one:
+    - "needs 'units'" when the same config has 'unit' with the hint "did you mean 'units'?";
+    - "leads to no output" warnings of a model whose graph has errors (a broken
+      reference or output leaves the layers before it unreached)."""
+    suggested = {(d.pointer.rsplit("/", 1)[0], d.hint) for d in diagnostics
+                 if d.code == "unknown-parameter" and d.hint}
+    graph_errors = [d.pointer for d in diagnostics if d.is_error and (
+        "/inbound_nodes" in d.pointer or "/output_layers" in d.pointer or "/input_layers" in d.pointer)]
+
+    def follows(d: Diagnostic) -> bool:
+        if d.code == "missing-parameter" and d.message.endswith("'"):
+            name = d.message.rsplit("'", 2)[-2]
+            return (d.pointer, f"did you mean '{name}'?") in suggested
+        if d.code == "dropped-layer" and graph_errors:
+            model = d.pointer.rsplit("/layers/", 1)[0]
+            return any(p.startswith(model + "/") for p in graph_errors)
+        return False
+
+    return [d for d in diagnostics if not follows(d)]
 
 
 def output_names(ir: ModelIR) -> list[str] | None:

@@ -21,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the resolved spec (after --set) and exit")
     parser.add_argument("--output-dir", type=Path, metavar="DIR",
                         help="run directory (default: runs/<name>/<timestamp>/)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="with --output-dir: replace the run that DIR already holds "
+                        "(without it, such a DIR is refused)")
     parser.add_argument("--resume", type=Path, metavar="RUN_DIR",
                         help="continue an interrupted run from its last completed epoch")
     weights = parser.add_mutually_exclusive_group()
@@ -42,6 +45,10 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     from modelspec.api import load_with_overrides, validate
     from modelspec.dump import dumps_yaml
 
+    if args.resume is not None and not (args.resume / "run.json").exists():
+        print(f"modelspec run: {args.resume} is not a run directory (no run.json): nothing to resume; "
+              "a run killed before it started leaves none", file=stderr)
+        return 2
     source = args.file
     if source is None:
         if args.resume is None:
@@ -63,21 +70,23 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     if args.print_config:
         print(dumps_yaml(spec.data), end="", file=stdout)
         return 0
-    if args.resume is not None and not (args.resume / "run.json").exists():
-        print(f"modelspec run: {args.resume} is not a run directory (no run.json)", file=stderr)
-        return 2
     from modelspec.run import RunOptions, run_spec
 
     options = RunOptions(
-        output_dir=args.output_dir, resume=args.resume, weights=args.weights,
+        output_dir=args.output_dir, overwrite=args.overwrite, resume=args.resume, weights=args.weights,
         weights_by_name=args.weights_by_name, allow_plugins=args.allow_plugins,
         allow_unsafe=args.unsafe, verbosity=0 if args.quiet else (2 if args.verbose else 1),
         command_line=["modelspec", *sys.argv[1:]],
     )
+    from modelspec.outputs import OutputError
+
     try:
         result = run_spec(spec, options, stdout)
     except SpecError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic.render(), file=stderr)
+        return 1
+    except OutputError as error:  # the run directory could not be set up
+        print(f"modelspec run: {error}", file=stderr)
         return 1
     return result.exit_code

@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="import the modules the spec lists under 'plugins'")
     parser.add_argument("--unsafe", action="store_true",
                         help="accept Lambda layers and other classes that run code")
+    parser.add_argument("--max-params", type=int, default=1_000_000_000, metavar="N",
+                        help="refuse, before allocating anything, a model of more than N "
+                        "parameters (default: 1,000,000,000)")
 
 
 def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
@@ -33,7 +36,8 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", DroppedLayerWarning)
-            model = build(args.file, allow_plugins=args.allow_plugins, allow_unsafe=args.unsafe)
+            model = build(args.file, allow_plugins=args.allow_plugins, allow_unsafe=args.unsafe,
+                          max_params=args.max_params)
         for warning in caught:
             if issubclass(warning.category, DroppedLayerWarning):
                 print(str(warning.message), file=stderr)

@@ -951,12 +951,22 @@ def test_text_over_the_size_limit_is_refused(monkeypatch, text):
     assert [where(d) for d in diags] == [("", "file-too-large", None, None)]
 
 
-def test_json_string_with_millions_of_escapes_maps_in_linear_time():
-    text = '{"a": "' + "\\n" * 2_000_000 + '", "b": 1}'
+def test_json_strings_with_millions_of_escapes_map_in_linear_time():
+    text = "{" + "".join(f'"a{i}": "' + "\\n" * 50_000 + '", ' for i in range(40)) + '"b": 1}'
     started = time.perf_counter()
     doc, diags = load_text(text, "x.json")
-    assert doc.source_map.values["/b"] == (1, 4_000_016)
+    assert doc.source_map.values["/b"] == (1, text.rindex("1}") + 1)
     assert time.perf_counter() - started < 3.0
+
+
+@pytest.mark.parametrize(("text", "source", "at"), [
+    ('{"modelspec": 1, "name": "' + "x" * 100_001 + '"}', "x.json", (1, 26)),
+    ("modelspec: 1\nname: " + "x" * 100_001 + "\n", "x.yaml", (2, 7)),
+])
+def test_a_string_value_longer_than_any_spec_needs_is_refused(text, source, at):
+    doc, diags = load_text(text, source)
+    assert [(d.code, d.pointer, (d.line, d.column)) for d in diags] == [("string-too-long", "/name", at)]
+    assert "a value of 100,001 characters is too long" in diags[0].message
 
 
 # --------------------------------------------------------------------------
