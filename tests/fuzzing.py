@@ -19,7 +19,8 @@ What there is:
   weights). They are meant to validate and build.
 - `gen_mutated_spec(rnd)` / `mutated_specs()`: a seed document (an example spec
   from `specs/`, a file of `../shared/corpus/keras-configs/` when present, a
-  hand-written verbatim Keras 3 model, or a valid generated spec) with 1-6
+  hand-written verbatim Keras 3 model, a tf.keras 2 file, Keras 2 and 3 Lambda
+  layers with marshalled bytecode, or a valid generated spec) with 1-6
   mutations: deleted keys, swapped value types, random and unicode strings,
   wrong references, huge numbers, NaN/inf, deep nesting, empty containers,
   lists where mappings are expected, renamed keys, duplicated layers, ...
@@ -50,6 +51,8 @@ SPEC_DIR = ROOT / "specs"
 CORPUS_DIR = ROOT.parent / "shared" / "corpus" / "keras-configs"
 #: Corpus files larger than this are not used as seeds (they only slow things down).
 MAX_SEED_BYTES = 20_000
+#: Mutated documents stay below this many nodes (a few MB of text at most).
+MAX_NODES = 200_000
 
 # --------------------------------------------------------------------------
 # Vocabulary
@@ -177,7 +180,7 @@ def _random_key(rnd: Any) -> Any:
 
 def deep_value(rnd: Any, depth: int | None = None) -> Any:
     """A value nested `depth` levels (lists, mappings or both), built without recursion."""
-    depth = depth if depth is not None else rnd.choice([2, 10, 50, 200, 999, 1000, 1001, 1200])
+    depth = depth if depth is not None else rnd.choice([2, 10, 50, 200, 500, 700, 900, 990, 999, 1000, 1001, 1200])
     style = rnd.randrange(3)
     value: Any = rnd.choice([1, "x", None, []])
     for i in range(depth):
@@ -658,6 +661,39 @@ LEGACY_TF_KERAS: dict[str, Any] = {
 }
 
 
+def _lambda_code() -> str:
+    """base64 of a marshalled `lambda x: x` code object, as Keras writes a Lambda
+    (compiled here, never run; modelspec must only read its header)."""
+    import base64
+    import marshal
+
+    code = compile("lambda x: x", "<fuzz>", "eval").co_consts[0]
+    return base64.b64encode(marshal.dumps(code)).decode("ascii")
+
+
+def _lambda_specs() -> list[tuple[str, Any]]:
+    code = _lambda_code()
+    keras3 = {"class_name": "Lambda",
+              "config": {"name": "lam", "function": {"class_name": "__lambda__",
+                                                    "config": {"code": code, "defaults": None, "closure": None}},
+                         "output_shape": None, "arguments": {}},
+              "inbound_nodes": ["x"]}
+    keras2 = {"class_name": "Lambda", "name": "lam",
+              "config": {"name": "lam", "function": [code, None, None], "function_type": "lambda",
+                         "output_shape": None, "output_shape_type": "raw", "arguments": {}},
+              "inbound_nodes": [[["x", 0, 0, {}]]]}
+    x3 = {"class_name": "InputLayer", "config": {"name": "x", "shape": [2]}}
+    x2 = {"class_name": "InputLayer", "name": "x", "config": {"name": "x", "batch_input_shape": [None, 2]},
+          "inbound_nodes": []}
+    return [
+        ("lambda_keras3", {"modelspec": 1, "model": {"class_name": "Functional", "config": {
+            "name": "m", "layers": [x3, keras3], "input_layers": ["x"], "output_layers": ["lam"]}}}),
+        ("lambda_keras2", {"class_name": "Model", "keras_version": "2.2.4", "backend": "tensorflow",
+                           "config": {"name": "m", "layers": [x2, keras2], "input_layers": [["x", 0, 0]],
+                                      "output_layers": [["lam", 0, 0]]}}),
+    ]
+
+
 class _OldYamlLoader(yaml.SafeLoader):
     """The safe loader, plus the two tags old Keras to_yaml() files use."""
 
@@ -689,6 +725,7 @@ def seed_documents() -> tuple[tuple[str, Any], ...]:
     seeds.append(("verbatim_functional", {"modelspec": 1, "model": VERBATIM_FUNCTIONAL}))
     seeds.append(("verbatim_bare", VERBATIM_FUNCTIONAL))
     seeds.append(("legacy_tf_keras", {"modelspec": 1, "model": LEGACY_TF_KERAS}))
+    seeds.extend(_lambda_specs())
     return tuple(seeds)
 
 
@@ -795,7 +832,10 @@ def mutate(data: Any, rnd: Any, n: int | None = None) -> Any:
     with _Deep():  # deepcopy of a 1,200-deep value
         data = copy.deepcopy(data)
         for _ in range(n):
+            before = copy.deepcopy(data)
             data = _mutate_once(data, rnd)
+            if len(_all_paths(data, limit=MAX_NODES + 1)) > MAX_NODES:
+                data = before  # big lists of big lists: keep files far below the loader's 64 MiB
     return data
 
 
@@ -803,7 +843,7 @@ def _mutate_once(data: Any, rnd: Any) -> Any:  # noqa: C901 - one branch per mut
     paths = _all_paths(data)
     path = rnd.choice(paths)
     value = _get(data, path)
-    op = rnd.randrange(22)
+    op = rnd.randrange(24)
     if op == 0 and path:  # delete the node
         parent = _get(data, path[:-1])
         del parent[path[-1]]
@@ -861,14 +901,36 @@ def _mutate_once(data: Any, rnd: Any) -> Any:  # noqa: C901 - one branch per mut
         if names:
             return _set(data, rnd.choice(names), rnd.choice(_layer_names(data) + ["a/b", "..", "", "x" * 300,
                                                                                    "名", "a b", "a[0]"]))
-    if op == 19 and isinstance(value, list):  # a big list
-        return _set(data, path, [copy.deepcopy(value[0]) if value else None] * rnd.choice([100, 1000, 3000]))
+    if op == 19 and isinstance(value, list):  # a big list (of one shared item: cheap until written)
+        item = value[0] if value else None
+        size = len(_all_paths(item, limit=MAX_NODES))
+        return _set(data, path, [item] * max(2, min(rnd.choice([100, 1000, 3000]), MAX_NODES // size)))
     if op == 20 and len(paths) > 1:  # move a subtree somewhere else
         other = rnd.choice(paths)
         return _set(data, path, copy.deepcopy(_get(data, other)))
+    if op in (22, 23):  # a string edited in place (references, base64 bytecode, names, module paths)
+        strings = [p for p in paths if isinstance(_get(data, p), str)]
+        if strings:
+            p = rnd.choice(strings)
+            return _set(data, p, _edit_string(rnd, _get(data, p)))
     if op == 21 and not path:  # the whole document replaced
         return rnd.choice([[data], None, "modelspec: 1", 1, [], {"modelspec": data}])
     return _set(data, path, random_value(rnd))
+
+
+def _edit_string(rnd: Any, text: str) -> str:
+    i = rnd.randint(0, len(text))
+    kind = rnd.randrange(5)
+    if kind == 0:
+        return text[:i]
+    if kind == 1 and text:
+        j = rnd.randrange(len(text))
+        return text[:j] + rnd.choice(string.printable + "é名\x00") + text[j + 1:]
+    if kind == 2:
+        return text[:i] + rnd.choice(["[0]", "[1][0]", "=", "/", ".", "..", "A", "==", "\n", "\\"]) + text[i:]
+    if kind == 3:
+        return text[i:] + text[:i]
+    return text * rnd.randint(2, 5)
 
 
 def _misspell(rnd: Any, key: str) -> str:
@@ -1076,6 +1138,18 @@ def gen_raw_text(rnd: Any) -> tuple[bytes, str]:
     if rnd.random() < 0.1:
         suffix = rnd.choice(["", ".yml", ".txt", ".JSON"])
     return mutate_text(raw, rnd), suffix
+
+
+def short_repr(value: Any, limit: int = 2000) -> str:
+    """A bounded repr of any generated input (nesting past 8 levels shown as ...)."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxlevel, r.maxstring, r.maxother, r.maxlong = 8, 200, 200, 60
+    r.maxlist = r.maxdict = r.maxtuple = 30
+    if isinstance(value, (bytes, bytearray)):
+        return repr(bytes(value[:limit])) + ("..." if len(value) > limit else "")
+    return r.repr(value)[:limit]
 
 
 # --------------------------------------------------------------------------
