@@ -15,7 +15,8 @@ by the generators of `tests/fuzzing.py`:
   cli/validate      a mutated spec or raw bytes through `modelspec validate [--format json]`
                     (the CLI's main() in-process, on strict UTF-8 streams)
   build/valid       a generated valid spec; `validate(file)` then `build(file)`
-  build/mutated     a mutated example or generated spec; `validate(file)` then `build(file)`
+  build/mutated     a generated spec with impossible parameters (half), or a mutated
+                    example or generated spec; `validate(file)` then `build(file)`
 
 `--builds` of them (default 500, at most a tenth of `--n`) are build inputs, half valid
 and half mutated; the rest are validate inputs in the proportions above.
@@ -70,7 +71,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests import fuzzing  # noqa: E402
+from tests import fuzzing
 
 VALIDATE_KINDS = {  # kind: share of the validate inputs
     "validate/mutated": 0.50,
@@ -108,9 +109,13 @@ def make_input(kind: str, seed: int, index: int, directory: Path) -> tuple[Any, 
     if kind in ("validate/valid", "build/valid"):
         data = fuzzing.gen_valid_spec(rnd)
     elif kind == "build/mutated":
-        # mutations of the example specs and of generated ones, which build when intact
-        base = fuzzing.gen_valid_spec(rnd) if rnd.random() < 0.5 else rnd.choice(_buildable_seeds())[1]
-        data = fuzzing.mutate(base, rnd)
+        # half: impossible parameters in generated specs (they often pass validation);
+        # half: any mutation of the example specs and of generated ones
+        if rnd.random() < 0.5:
+            data = fuzzing.gen_param_mutated_spec(rnd)
+        else:
+            base = fuzzing.gen_valid_spec(rnd) if rnd.random() < 0.5 else rnd.choice(_buildable_seeds())[1]
+            data = fuzzing.mutate(base, rnd)
     else:
         data = fuzzing.gen_mutated_spec(rnd)
     if kind == "validate/dict":
@@ -513,8 +518,13 @@ def main(argv: list[str] | None = None) -> int:
           f"(time s / inputs/s per kind: time inside modelspec only)")
     for title, items in notes.items():
         print(f"\n{title}: {len(items)}")
-        for index, kind, detail in items[:5]:
-            print(f"  {kind}:{index} {detail[:160]}")
+        groups: dict[str, list[Any]] = {}
+        for index, kind, detail in items:  # grouped by the message, numbers and names left out
+            key = re.sub(r"'[^']*'|\d[\d,.]*", "_", detail)[:110]
+            groups.setdefault(key, []).append((index, kind, detail))
+        for group in sorted(groups.values(), key=len, reverse=True)[:12]:
+            index, kind, detail = group[0]
+            print(f"  {len(group):>4} x e.g. {kind}:{index} {detail[:150]}")
     if signatures:
         print(f"\ndistinct crashes and hangs ({len(signatures)}), saved under {args.save}:")
         for signature, (count, folder, kind, index) in sorted(signatures.items(), key=lambda s: -s[1][0]):

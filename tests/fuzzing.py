@@ -24,6 +24,9 @@ What there is:
   mutations: deleted keys, swapped value types, random and unicode strings,
   wrong references, huge numbers, NaN/inf, deep nesting, empty containers,
   lists where mappings are expected, renamed keys, duplicated layers, ...
+- `gen_param_mutated_spec(rnd)` / `param_mutated_specs()`: a generated valid spec
+  with 1-2 parameters set to plausible-looking impossible values (units 0, rate
+  1.5, axis 5, dtype int8, ...): aimed at build, where Keras finds them.
 - `dump_text(data, fmt, rnd)` / `write_spec(data, path, rnd)`: a mutated spec
   as YAML or JSON text / file.
 - `gen_raw_text(rnd)` / `raw_texts()`: raw bytes for the loader: truncations,
@@ -197,7 +200,7 @@ def deep_value(rnd: Any, depth: int | None = None) -> Any:
 
 
 class _Tensor:
-    __slots__ = ("layer", "node", "index", "shape", "ids", "vocab")
+    __slots__ = ("ids", "index", "layer", "node", "shape", "vocab")
 
     def __init__(self, layer: str, node: int, index: int, shape: tuple[int, ...], *, ids: bool = False,
                  vocab: int = 0):
@@ -711,7 +714,7 @@ def _seed_paths() -> list[Path]:
     return paths
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def seed_documents() -> tuple[tuple[str, Any], ...]:
     """(name, data) of every seed document, loaded once."""
     seeds: list[tuple[str, Any]] = []
@@ -729,7 +732,7 @@ def seed_documents() -> tuple[tuple[str, Any], ...]:
     return tuple(seeds)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def seed_texts() -> tuple[tuple[str, bytes], ...]:
     """(file name, raw bytes) of every seed file."""
     return tuple((p.name, p.read_bytes()) for p in _seed_paths())
@@ -839,7 +842,7 @@ def mutate(data: Any, rnd: Any, n: int | None = None) -> Any:
     return data
 
 
-def _mutate_once(data: Any, rnd: Any) -> Any:  # noqa: C901 - one branch per mutation
+def _mutate_once(data: Any, rnd: Any) -> Any:
     paths = _all_paths(data)
     path = rnd.choice(paths)
     value = _get(data, path)
@@ -949,6 +952,41 @@ def _misspell(rnd: Any, key: str) -> str:
     return key[:i] + rnd.choice(UNICODE_STRINGS) + key[i:]
 
 
+PARAM_VALUES: list[Any] = [0, -1, -5, 1, 2, 3, 10**6, 2**31, 0.0, 1.0, 1.5, -0.1, 1e-30, 1e30, True, False, None,
+                           [], [0], [-1], [None], [1, 1, 1], [2, 0], "same", "causal", "valid", "full",
+                           "channels_first", "bfloat16", "float16", "int8", "string", "mixed_float16",
+                           "softmax", "zeros", "l2", "max_norm"]
+#: Parameters a layer may take but the generated ones leave out.
+EXTRA_PARAMS = ["axis", "dtype", "trainable", "strides", "dilation_rate", "groups", "padding", "data_format",
+                "mask_zero", "go_backwards", "stateful", "unroll", "return_state", "noise_shape", "seed",
+                "input_length", "input_dim", "epsilon", "momentum", "center", "scale", "use_bias",
+                "recurrent_dropout", "activity_regularizer", "bias_initializer", "output_dim", "units"]
+
+
+def param_mutate(spec: dict[str, Any], rnd: Any, n: int | None = None) -> dict[str, Any]:
+    """A copy of a generated spec with 1-2 layer parameters (or compile values) set to
+    values of plausible types but often impossible ones (units 0, rate 1.5, axis 5,
+    kernel wider than the sequence, dtype int8, ...): specs that may pass validation
+    and fail only in Keras, where build must turn the failure into a located SpecError."""
+    spec = copy.deepcopy(spec)
+    layers = spec["model"]["config"]["layers"]
+    for _ in range(n if n is not None else rnd.choice([1, 1, 2])):
+        if "compile" in spec and rnd.random() < 0.15:
+            key = rnd.choice(["loss", "loss_weights", "metrics", "optimizer", "steps_per_execution"])
+            spec["compile"][key] = rnd.choice(PARAM_VALUES + LOSSES + METRICS + OPTIMIZERS)
+            continue
+        config = rnd.choice(layers)["config"]
+        keys = [k for k in config if k != "name"]
+        key = rnd.choice(keys) if keys and rnd.random() < 0.7 else rnd.choice(EXTRA_PARAMS)
+        config[key] = copy.deepcopy(rnd.choice(PARAM_VALUES))
+    return spec
+
+
+def gen_param_mutated_spec(rnd: Any) -> dict[str, Any]:
+    """`param_mutate` of a generated valid spec."""
+    return param_mutate(gen_valid_spec(rnd), rnd)
+
+
 def gen_mutated_spec(rnd: Any) -> Any:
     """A seed document (example spec, corpus file, verbatim model or generated spec), mutated."""
     seeds = seed_documents()
@@ -971,7 +1009,7 @@ class _Deep:
         self.old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(self.old, 30_000))
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         sys.setrecursionlimit(self.old)
 
 
@@ -1073,7 +1111,7 @@ def _alias_bomb(rnd: Any) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-def _hostile_file(rnd: Any) -> tuple[bytes, str]:  # noqa: C901 - one branch per file kind
+def _hostile_file(rnd: Any) -> tuple[bytes, str]:
     kind = rnd.randrange(18)
     n = rnd.choice([10, 999, 1000, 1001, 5000, 100_000])
     if kind == 0:
@@ -1168,6 +1206,11 @@ def valid_specs() -> Any:
     return _randoms().map(gen_valid_spec)
 
 
+def param_mutated_specs() -> Any:
+    """Strategy: generated specs with impossible-but-plausible parameters; see `param_mutate`."""
+    return _randoms().map(gen_param_mutated_spec)
+
+
 def mutated_specs() -> Any:
     """Strategy: mutated example / corpus / generated specs (any JSON-like data)."""
     return _randoms().map(gen_mutated_spec)
@@ -1224,7 +1267,7 @@ class ImportWatch:
         importlib.import_module = watched_import_module
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._builtins.__import__ = self._import
         self._importlib.import_module = self._import_module
         after = {m for m in sys.modules if m.split(".")[0] in HEAVY}

@@ -91,3 +91,11 @@ def _buildable_seed(rnd):
 def test_mutated_specs_build_or_fail_cleanly(rnd, fuzz_dir):
     data = fuzzing.mutate(_buildable_seed(rnd), rnd)
     build_checked(fuzzing.write_spec(data, fuzz_dir, rnd))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(spec=fuzzing.param_mutated_specs(), rnd=randoms)
+def test_impossible_parameters_build_or_fail_cleanly(spec, rnd, fuzz_dir):
+    # these often pass validation (units: 0, units: 2.0, "d[0][1]" on a one-output
+    # layer, ...) and fail in Keras, which build must report as a located SpecError
+    build_checked(fuzzing.write_spec(spec, fuzz_dir, rnd))
