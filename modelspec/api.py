@@ -31,7 +31,7 @@ def validate(source: SpecLike, *, allow_unsafe: bool = False) -> list[Diagnostic
     from modelspec.validator import validate_document
 
     spec, diagnostics = _read(source)
-    if spec is None or any(d.code == "foreign-model-class" for d in spec.notes):
+    if spec is None:
         return diagnostics
     return spec.locate(diagnostics + validate_document(spec.data, allow_unsafe=allow_unsafe))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import heapq
 import inspect
+import math
 import sys
 import threading
 import warnings
@@ -408,10 +409,7 @@ def _bounded_build(builder: _Builder, ir: ModelIR, max_params: int | None) -> ke
 
 
 def _size(shape: Any) -> int:
-    total = 1
-    for dimension in shape:
-        total *= int(dimension or 0)
-    return total
+    return math.prod(int(dimension or 0) for dimension in shape)
 
 
 def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = False,

@@ -28,6 +28,7 @@ import base64
 import binascii
 import dataclasses
 import dis
+import functools
 import marshal
 import re
 import sys
@@ -76,6 +77,7 @@ def origin(raw: bytes) -> Origin | None:
     return None
 
 
+@functools.cache
 def _here() -> Origin | None:
     return origin(marshal.dumps((lambda x: x).__code__))
 

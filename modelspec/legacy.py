@@ -43,8 +43,7 @@ from typing import Any
 
 from modelspec import bytecode
 from modelspec.diagnostics import Diagnostic, Severity, join_pointer
-
-MODEL_CLASSES = {"Model", "Functional", "Sequential"}
+from modelspec.normalize import MODEL_CLASSES
 
 # Old class name -> (Keras 3 class name, why).
 CLASS_RENAMES: dict[str, tuple[str, str]] = {
@@ -111,7 +110,16 @@ OLD_CONSTRAINTS = {"MaxNorm": {"m": "max_value", "axis": "axis"}, "NonNeg": {},
                    "UnitNorm": {"axis": "axis"}}
 # Input-shape keys of old layers: the first layer's become an InputLayer.
 SHAPE_KEYS = ("batch_input_shape", "input_shape", "input_dim", "input_length", "input_dtype")
-ENVELOPE_KEYS = {"class_name", "config", "keras_version", "backend", "module", "registered_name"}
+LEGACY_ENVELOPE_KEYS = {"class_name", "config", "keras_version", "backend", "module", "registered_name"}
+
+
+def keras2_names(key: str) -> list[str]:
+    """What a Keras 1/2 argument name is called in Keras 3, most specific first
+    (the table above, and the optimizers' `lr`)."""
+    if key == "lr":
+        return ["learning_rate"]
+    names = [new for old, new, _ in ARGUMENT_RENAMES if old == key]
+    return list(dict.fromkeys(names))
 
 
 def legacy_format(model: Any) -> str | None:
@@ -245,7 +253,7 @@ class _Upgrader:
             self.note(old, f"read as a {found} model file, translated to Keras 3 "
                       "(each change is noted)", "legacy-file")
         for key in data:
-            if key not in ENVELOPE_KEYS:
+            if key not in LEGACY_ENVELOPE_KEYS:
                 self.note(old + join_pointer(key), f"'{key}' ignored: it is not part of "
                           "a Keras model config", "legacy-ignored")
         self.names = set(_layer_names(data))
@@ -662,14 +670,10 @@ def _layer_names(model: dict[str, Any]) -> list[str]:
 def upgrade_loaded(data: Any, source_map: Any) -> tuple[Any, Any, list[Diagnostic]]:
     """`upgrade` for a loaded document: (data, source map, located diagnostics).
 
-    Data that is not in a legacy format comes back unchanged, with no diagnostics,
-    except a foreign model class (a keras_hub preset), which is an error.
+    Data that is not in a legacy format comes back unchanged, with no diagnostics.
     """
     from modelspec.loader import locate
 
-    foreign = foreign_model_class(data)
-    if foreign is not None:
-        return data, source_map, locate([foreign], source_map)
     upgraded = upgrade(data)
     if upgraded is None:
         return data, source_map, []

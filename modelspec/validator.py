@@ -28,6 +28,7 @@ import jsonschema.exceptions
 
 from modelspec import bytecode, schemas
 from modelspec.diagnostics import Diagnostic, Severity, join_pointer
+from modelspec.legacy import foreign_model_class, keras2_names
 from modelspec.normalize import (
     MODEL_CLASSES,
     LayerEntry,
@@ -56,20 +57,32 @@ NOUNS = {"initializers": "initializer", "regularizers": "regularizer", "constrai
          "activations": "activation", "losses": "loss", "metrics": "metric", "optimizers": "optimizer",
          "schedules": "learning-rate schedule", "callbacks": "callback"}
 BOUNDS = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
-# Keras 2 argument names that Keras 3 renamed (old model files: see legacy.py).
-KERAS2_NAMES = {"lr": "learning_rate", "output_dim": "units", "nb_filter": "filters", "border_mode": "padding",
-                "subsample": "strides", "init": "kernel_initializer", "dim_ordering": "data_format"}
 COMPILE_PER_OUTPUT = ("loss", "loss_weights", "metrics", "weighted_metrics")
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to word (ignoring case if need be), or None."""
     pool = list(candidates)
     matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     if not matches:
         lowered = {c.lower(): c for c in pool}
         matches = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
         matches = [lowered[m] for m in matches]
-    return f"did you mean '{matches[0]}'?" if matches else None
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    match = closest(word, candidates)
+    return f"did you mean '{match}'?" if match else None
+
+
+def _parameter_hint(key: str, allowed: list[str]) -> tuple[str | None, str | None]:
+    """(the parameter an unknown key stands for, the hint saying so)."""
+    renamed = next((name for name in keras2_names(key) if name in allowed), None)
+    if renamed is not None:
+        return renamed, f"'{key}' is the Keras 2 name; Keras 3 calls it '{renamed}'"
+    match = closest(key, allowed)
+    return match, f"did you mean '{match}'?" if match else None
 
 
 def describe(value: Any) -> str:
@@ -131,10 +144,6 @@ class _Checker:
 
     # -- whole document -------------------------------------------------------
     def run(self) -> None:
-        self.check()
-        self.diagnostics = _one_per_cause(self.diagnostics)
-
-    def check(self) -> None:
         if not isinstance(self.data, dict):
             self.error("", f"a spec is a mapping with 'modelspec: 1' and 'model', got "
                        f"{describe(self.data)}", "not-a-mapping")
@@ -184,15 +193,17 @@ class _Checker:
             allowed = list(error.schema.get("properties", {}))
             extras = [k for k in error.instance if k not in allowed]
             for key in extras:
-                renamed = KERAS2_NAMES.get(key)
-                hint = (f"'{key}' is the Keras 2 name; Keras 3 calls it '{renamed}'"
-                        if renamed in allowed else did_you_mean(key, allowed))
+                _, hint = _parameter_hint(key, allowed)
                 self.error(pointer + join_pointer(key), (f"unknown parameter '{key}' for {what}" if what else f"unknown key '{key}'"),
                            "unknown-parameter", hint=hint)
             return
         if error.validator == "required":
             missing = re.findall(r"'([^']+)' is a required property", error.message)
             name = missing[0] if missing else error.message
+            allowed = list(error.schema.get("properties", {}))
+            if isinstance(error.instance, dict) and any(
+                    _parameter_hint(key, allowed)[0] == name for key in error.instance if key not in allowed):
+                return  # the unknown key's "did you mean" already says it (one diagnostic per cause)
             hint = "add 'modelspec: 1' (the spec format version) as the first line" \
                 if name == "modelspec" and not what else None
             self.error(pointer, f"{what or 'the spec'} needs '{name}'", "missing-parameter", hint=hint)
@@ -498,21 +509,25 @@ class _Checker:
                 return False
             return True
 
+        resolved = True
         for layer in ir.layers:
             for node in layer.nodes:
                 for ref in node.refs():
-                    check_ref(ref, f"layer '{layer.name}'")
+                    resolved = check_ref(ref, f"layer '{layer.name}'") and resolved
         for key, structure in (("input_layers", ir.inputs), ("output_layers", ir.outputs)):
             leaves = list(iter_refs(structure))
             if structure is not None and not leaves and isinstance(structure, (list, dict)):
                 self.error(ir.config_pointer + "/" + key, f"the model has no {key[:-7]}s", "bad-model")
             for ref in leaves:
-                if check_ref(ref, key) and key == "input_layers":
+                found = check_ref(ref, key)
+                resolved = found and resolved
+                if found and key == "input_layers":
                     if layers[ref.layer].class_name != "InputLayer":
                         self.error(ref.pointer, f"input '{ref.layer}' is a {layers[ref.layer].class_name}, "
                                    "not an InputLayer", "bad-input")
         self.check_cycles(ir, layers)
-        self.check_reachable(ir, layers)
+        if resolved:  # a broken reference leaves the layers before it unreached: no cascade
+            self.check_reachable(ir, layers)
 
     def check_reachable(self, ir: ModelIR, layers: dict[str, LayerEntry]) -> None:
         """Warn about layers Keras would leave out: those leading to no output."""
@@ -615,28 +630,6 @@ class _Checker:
         self.check_catalogue_object(kind, value, pointer)
 
 
-def _one_per_cause(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """Drop diagnostics that only follow from another one:
-    - "needs 'units'" when the same config has 'unit' with the hint "did you mean 'units'?";
-    - "leads to no output" warnings of a model whose graph has errors (a broken
-      reference or output leaves the layers before it unreached)."""
-    suggested = {(d.pointer.rsplit("/", 1)[0], d.hint) for d in diagnostics
-                 if d.code == "unknown-parameter" and d.hint}
-    graph_errors = [d.pointer for d in diagnostics if d.is_error and (
-        "/inbound_nodes" in d.pointer or "/output_layers" in d.pointer or "/input_layers" in d.pointer)]
-
-    def follows(d: Diagnostic) -> bool:
-        if d.code == "missing-parameter" and d.message.endswith("'"):
-            name = d.message.rsplit("'", 2)[-2]
-            return (d.pointer, f"did you mean '{name}'?") in suggested
-        if d.code == "dropped-layer" and graph_errors:
-            model = d.pointer.rsplit("/layers/", 1)[0]
-            return any(p.startswith(model + "/") for p in graph_errors)
-        return False
-
-    return [d for d in diagnostics if not follows(d)]
-
-
 def output_names(ir: ModelIR) -> list[str] | None:
     """Output names as Keras's compile() matches them, or None when unknown."""
     if ir.class_name != "Functional":
@@ -666,7 +659,11 @@ def is_model_document(data: Any) -> bool:
 
 
 def validate_document(data: Any, *, allow_unsafe: bool = False) -> list[Diagnostic]:
-    """validate_data for a spec, or for a bare Keras model file read as the model section."""
+    """validate_data for a spec, or for a bare Keras model file read as the model section.
+    A model class of another library (a keras_hub preset) is one error, alone."""
+    foreign = foreign_model_class(data)
+    if foreign is not None:
+        return [foreign]
     if not is_model_document(data):
         return validate_data(data, allow_unsafe=allow_unsafe)
     wrapped = validate_data({"modelspec": 1, "model": data}, allow_unsafe=allow_unsafe)
