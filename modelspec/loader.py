@@ -46,7 +46,7 @@ YAML specifics
   point at the anchor's text; the aliased value itself at the ``*alias``).
   An anchor is registered when its node is complete, so a node can never
   contain itself.  More than 1,000,000 nodes added by alias expansion is an
-  ``alias-bomb``; nesting deeper than 1,000 levels (literally or through
+  ``alias-bomb``; nesting deeper than MAX_DEPTH = 100 levels (literally or through
   aliases) is ``too-deep``.  (The node count that trips ``alias-bomb`` is
   the nodes added by expanding aliases, so a big plain document is not
   mistaken for a bomb; a document with more than 1,000,000 literal nodes is
@@ -67,7 +67,7 @@ Diagnostic codes produced here
 ------------------------------
 file-not-found, file-unreadable, file-too-large, string-too-long, encoding, empty,
 multiple-documents, too-deep, alias-bomb, yaml-syntax, yaml-tag, yaml-value,
-yaml-merge, key-type, duplicate-key, json-syntax, json-nan, number-too-large,
+yaml-merge, key-type, value-type, duplicate-key, json-syntax, json-nan, number-too-large,
 too-many-errors (after MAX_REPORTED = 1000 diagnostics for one document).
 """
 
@@ -108,14 +108,16 @@ __all__ = [
     "MAX_REPORTED",
     "Document",
     "SourceMap",
+    "cap_reported",
     "from_data",
     "load_path",
     "load_text",
     "locate",
+    "plain_copy",
 ]
 
 MAX_BYTES = 64 * 1024 * 1024
-MAX_DEPTH = 1000
+MAX_DEPTH = 100
 MAX_ALIAS_NODES = 1_000_000
 #: YAML documents with more literal nodes are refused (memory); JSON source
 #: maps stop mapping after this many values (later positions fall back to
@@ -216,6 +218,57 @@ class Document:
 def from_data(data: Any, source: str = "<dict>") -> Document:
     """Wrap already-loaded data (no positions are known)."""
     return Document(data, SourceMap(source, {}, {}), "dict")
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def plain_copy(data: Any, source: str = "<dict>") -> tuple[Any, list[Diagnostic]]:
+    """A copy of Python data as a file would have given it, and its problems.
+
+    Tuples become lists and NumPy scalars Python numbers (get_config() has
+    both). What no file could hold is reported as the loader would: a key
+    that is not a string (`key-type`), a value that is not a string, number,
+    boolean, null, list or mapping (`value-type`), nesting deeper than
+    MAX_DEPTH (`too-deep`, fatal: the copy is None) and strings longer than
+    MAX_STRING_CHARS (`string-too-long`, fatal). Iterative, so that no depth
+    of input can exhaust the stack.
+    """
+    diags: list[Diagnostic] = []
+    root: list[Any] = [None]
+    # (container to fill, its key, value, pointer, depth)
+    stack: list[tuple[Any, Any, Any, str, int]] = [(root, 0, data, "", 0)]
+    while stack:
+        parent, key, value, pointer, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth >= MAX_DEPTH:
+                return None, [_too_deep(source, None, None, pointer)]
+            copy: Any = {}
+            for name, item in value.items():
+                if not isinstance(name, str):
+                    _report(diags, Diagnostic(pointer, f"mapping key {name!r} ({type(name).__name__}) is not a "
+                                              "string: keys must be strings", code="key-type", source=source))
+                    name = str(name)
+                copy[name] = None
+                stack.append((copy, name, item, pointer + "/" + _esc(name), depth + 1))
+        elif isinstance(value, (list, tuple)):
+            if depth >= MAX_DEPTH:
+                return None, [_too_deep(source, None, None, pointer)]
+            copy = [None] * len(value)
+            stack.extend((copy, i, item, f"{pointer}/{i}", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, _SCALARS):
+            if isinstance(value, str) and len(value) > MAX_STRING_CHARS:
+                return None, [_string_too_long(source, pointer, None, len(value))]
+            copy = value
+        elif type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+            copy = value.item()
+        else:
+            _report(diags, Diagnostic(pointer, f"a value of type {type(value).__name__} is not spec data: values are "
+                                      "strings, numbers, booleans, null, lists and mappings",
+                                      code="value-type", source=source))
+            copy = None
+        parent[key] = copy
+    return root[0], diags
 
 
 def locate(diagnostics: Iterable[Diagnostic], source_map: SourceMap) -> list[Diagnostic]:
@@ -393,8 +446,22 @@ def _report(diags: list[Diagnostic], diag: Diagnostic) -> None:
     if len(diags) < MAX_REPORTED:
         diags.append(diag)
     elif len(diags) == MAX_REPORTED:
-        message = f"more than {MAX_REPORTED} problems: the rest are not reported"
-        diags.append(Diagnostic("", message, code="too-many-errors", source=diag.source))
+        # located where the first problem left out is, so that it is never a
+        # diagnostic about the file without a line
+        message = f"more than {MAX_REPORTED} problems: this one and the rest are not reported"
+        diags.append(Diagnostic(diag.pointer, message, code="too-many-errors", source=diag.source,
+                                line=diag.line, column=diag.column))
+
+
+def cap_reported(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """The first MAX_REPORTED of sorted `diags`, then one 'too-many-errors' in
+    place of the rest, located at the first one left out."""
+    if len(diags) <= MAX_REPORTED:
+        return diags
+    kept: list[Diagnostic] = []
+    for diag in diags[: MAX_REPORTED + 1]:
+        _report(kept, diag)
+    return kept
 
 
 def _abbrev(text: str, limit: int = 40) -> str:
@@ -655,9 +722,9 @@ def _string_too_long(source: str, pointer: str, node: tuple | None, size: int,
                       line=line, column=column)
 
 
-def _too_deep(source: str, line: int | None, column: int | None) -> Diagnostic:
+def _too_deep(source: str, line: int | None, column: int | None, pointer: str = "") -> Diagnostic:
     return Diagnostic(
-        "",
+        pointer,
         f"document is nested more than {MAX_DEPTH} levels deep",
         code="too-deep",
         source=source,
@@ -1026,6 +1093,9 @@ def _load_json(text: str, source: str, *, sniffing: bool) -> tuple[Document, lis
         data = None
         number_problem = Diagnostic("", f"invalid JSON: {exc}", code="number-too-large", source=source)
 
+    if data is not None and _nested_deeper_than(data, MAX_DEPTH, text):
+        # json.loads itself goes as deep as the recursion limit allows
+        return _failed(source, "json", [_json_too_deep(text, source)])
     if len(text) > MAX_STRING_CHARS and data is not None:
         long_value = _long_string(data)
         if long_value is not None:
@@ -1044,6 +1114,22 @@ def _load_json(text: str, source: str, *, sniffing: bool) -> tuple[Document, lis
     if number_problem is not None:  # fatal: the data could not be built
         return _failed(source, "json", [d for d in diags if d.code == "number-too-large"] or [number_problem])
     return Document(data, SourceMap(source, values, keys), "json"), diags
+
+
+def _nested_deeper_than(data: Any, limit: int, text: str) -> bool:
+    """Whether JSON `data` (parsed from `text`) has lists/objects nested more than `limit` deep."""
+    if not isinstance(data, (dict, list)) or text.count("[") + text.count("{") <= limit:
+        return False  # cannot be: skip the walk
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def _long_string(data: Any) -> tuple[str, int] | None:

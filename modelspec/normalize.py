@@ -223,7 +223,8 @@ class _Parser:
         """Arguments of a call: tensors become TensorRef; plain data stays."""
         if isinstance(value, dict):
             if value.get("class_name") == KERAS_TENSOR:
-                history = (value.get("config") or {}).get("keras_history")
+                config = value.get("config")
+                history = config.get("keras_history") if isinstance(config, dict) else None
                 if not _is_keras_leaf(history):
                     self.error(pointer, "a __keras_tensor__ needs config.keras_history "
                                "[layer_name, node_index, tensor_index]", "bad-reference")

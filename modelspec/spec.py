@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import os
 import sys
@@ -12,7 +11,15 @@ from pathlib import Path
 from typing import Any, Union
 
 from modelspec.diagnostics import Diagnostic, SpecError, sort_diagnostics
-from modelspec.loader import Document, SourceMap, from_data, load_path, locate
+from modelspec.loader import (
+    Document,
+    SourceMap,
+    cap_reported,
+    from_data,
+    load_path,
+    locate,
+    plain_copy,
+)
 
 SpecLike = Union[str, "os.PathLike[str]", dict, "Spec"]
 
@@ -51,7 +58,7 @@ class Spec:
                     diagnostic, source=override.label, line=1, column=1,
                     message=f"{diagnostic.message} (set by {override.label} {override.text!r})")
             by_override.append(diagnostic)
-        return sort_diagnostics(locate(by_override, self.source_map))
+        return cap_reported(sort_diagnostics(locate(by_override, self.source_map)))
 
     def _override_for(self, pointer: str) -> Any:
         for override in reversed(self.overrides):
@@ -74,23 +81,16 @@ def importable_beside(spec: Spec | None) -> Iterator[None]:
             sys.path.remove(folder)
 
 
-def plain_data(value: Any) -> Any:
-    """A deep copy with tuples as lists, as JSON would give (get_config() has tuples)."""
-    if isinstance(value, dict):
-        return {k: plain_data(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_data(v) for v in value]
-    return copy.deepcopy(value)
-
-
 def _read(source: SpecLike) -> tuple[Spec | None, list[Diagnostic]]:
     """The Spec and what loading it said; old Keras formats come back translated
     (see modelspec.legacy), with the translation's notes in both."""
     if isinstance(source, Spec):
         return source, []
     if isinstance(source, dict):
-        document: Document = from_data(plain_data(source))
-        return _spec(document, None, [])
+        data, problems = plain_copy(source)
+        if data is None or any(d.is_error for d in problems):
+            return None, sort_diagnostics(problems)
+        return _spec(from_data(data), None, [])
     if isinstance(source, (str, os.PathLike)):
         document, diagnostics = load_path(source)
         if any(d.is_error for d in diagnostics) or document.data is None:

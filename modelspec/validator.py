@@ -256,7 +256,7 @@ class _Checker:
                     if value.get("module") not in (None, "builtins") and not str(
                             value.get("module")).startswith("keras."):
                         self.check_module(value.get("module"), pointer + "/module")
-                    elif value.get("config") not in function_names:
+                    elif not (isinstance(value.get("config"), str) and value["config"] in function_names):
                         self.refuse_function(value, pointer)
                     continue
                 if "module" in value:

@@ -18,12 +18,15 @@ from modelspec.diagnostics import Diagnostic, Severity, join_pointer
 from modelspec.loader import (
     KEY_CODES,
     MAX_BYTES,
+    MAX_DEPTH,
+    MAX_STRING_CHARS,
     Document,
     SourceMap,
     from_data,
     load_path,
     load_text,
     locate,
+    plain_copy,
 )
 
 # the loader module (the package attribute modelspec.load is the load() function)
@@ -472,10 +475,10 @@ def test_self_referencing_anchor_is_an_undefined_alias():
 @pytest.mark.parametrize(
     ("text", "at"),
     [
-        ("[" * 10_000 + "]" * 10_000, (1, 1001)),
-        ("[" * 100_000 + "]" * 100_000, (1, 1001)),  # would segfault yaml.compose with libyaml
-        ("a: " + "{b: " * 10_000 + "1" + "}" * 10_000, (1, 4 + 4 * 999)),
-        ("".join(" " * i + "k:\n" for i in range(1_200)), (1001, 1001)),
+        ("[" * 10_000 + "]" * 10_000, (1, MAX_DEPTH + 1)),
+        ("[" * 100_000 + "]" * 100_000, (1, MAX_DEPTH + 1)),  # would segfault yaml.compose with libyaml
+        ("a: " + "{b: " * 10_000 + "1" + "}" * 10_000, (1, 4 + 4 * (MAX_DEPTH - 1))),
+        ("".join(" " * i + "k:\n" for i in range(1_200)), (MAX_DEPTH + 1, MAX_DEPTH + 1)),
     ],
     ids=["flow-10k", "flow-100k", "flow-mappings-10k", "block-1200"],
 )
@@ -486,17 +489,19 @@ def test_deep_yaml_nesting_is_too_deep_not_a_crash(any_yaml_loader, text, at):
 
 
 def test_nesting_at_the_limit_is_fine():
-    doc, diags = load_text("[" * 1000 + "]" * 1000, "x.yaml")
+    doc, diags = load_text("[" * MAX_DEPTH + "]" * MAX_DEPTH, "x.yaml")
     assert diags == []
-    assert doc.source_map.values["/0" * 999] == (1, 1000)
+    assert doc.source_map.values["/0" * (MAX_DEPTH - 1)] == (1, MAX_DEPTH)
 
 
 def test_deep_nesting_through_aliases_is_too_deep():
-    text = "a: &x " + "[" * 600 + "]" * 600 + "\nb: " + "[" * 600 + "*x" + "]" * 600 + "\n"
+    n = MAX_DEPTH * 3 // 5  # each of the two is fine alone, together they are too deep
+    text = "a: &x " + "[" * n + "]" * n + "\nb: " + "[" * n + "*x" + "]" * n + "\n"
     doc, diags = load_text(text, "x.yaml")
     assert doc.data is None
     assert codes(diags) == ["too-deep"]
-    assert (diags[0].line, diags[0].column) == (1, 7 + 399)
+    # the root mapping, b's n lists, then x's lists up to the one past the limit
+    assert (diags[0].line, diags[0].column) == (1, 6 + MAX_DEPTH - n)
 
 
 @pytest.mark.parametrize(
@@ -677,11 +682,14 @@ def test_json_syntax_error_location(text, at, message, hint_part):
 @pytest.mark.parametrize(
     ("text", "at"),
     [
-        ("[" * 10_000 + "]" * 10_000, (1, 1001)),
-        ('{"a": ' * 10_000 + "1" + "}" * 10_000, (1, 1 + 6 * 1000)),
-        ("[\n" * 10_000 + "]" * 10_000, (1001, 1)),
+        ("[" * 10_000 + "]" * 10_000, (1, MAX_DEPTH + 1)),
+        ('{"a": ' * 10_000 + "1" + "}" * 10_000, (1, 1 + 6 * MAX_DEPTH)),
+        ("[\n" * 10_000 + "]" * 10_000, (MAX_DEPTH + 1, 1)),
+        # json.loads takes these, being within Python's recursion limit
+        ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), (1, MAX_DEPTH + 1)),
+        ('{"a": [' + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "]}", (1, 7 + MAX_DEPTH - 1)),
     ],
-    ids=["arrays", "objects", "arrays-on-lines"],
+    ids=["arrays", "objects", "arrays-on-lines", "just-past", "in-an-object"],
 )
 def test_deep_json_nesting_is_too_deep_not_a_crash(text, at):
     doc, diags = load_text(text, "deep.json")
@@ -691,7 +699,7 @@ def test_deep_json_nesting_is_too_deep_not_a_crash(text, at):
 
 def test_deep_json_without_extension_falls_back_to_yaml_and_is_too_deep():
     doc, diags = load_text("[" * 10_000 + "]" * 10_000, "<string>")
-    assert [where(d) for d in diags] == [("", "too-deep", 1, 1001)]
+    assert [where(d) for d in diags] == [("", "too-deep", 1, MAX_DEPTH + 1)]
 
 
 def test_json_integer_too_long_for_int_is_located():
@@ -811,6 +819,53 @@ def test_from_data_wraps_data_with_an_empty_source_map():
     assert doc.data is data
     assert doc.source_map.position("/model/units") is None
     assert from_data(data, "inline").source_map.source == "inline"
+
+
+def test_plain_copy_gives_what_a_file_would():
+    import numpy as np
+
+    source = {"a": (1, 2.5, [np.int64(3), np.float32(0.5)]), "b": {"c": None, "d": True}}
+    data, diags = plain_copy(source)
+    assert diags == []
+    assert data == {"a": [1, 2.5, [3, 0.5]], "b": {"c": None, "d": True}}
+    assert type(data["a"][2][0]) is int and type(data["a"][2][1]) is float
+    data["b"]["c"] = 1
+    assert source["b"]["c"] is None  # a copy
+
+
+def test_plain_copy_reports_what_no_file_could_hold():
+    data, diags = plain_copy({"a": {3: 1, None: 2}, "b": [object(), {1, 2}]})
+    assert [(d.pointer, d.code) for d in sorted(diags, key=lambda d: d.pointer)] == [
+        ("/a", "key-type"), ("/a", "key-type"), ("/b/0", "value-type"), ("/b/1", "value-type")]
+    messages = {d.message for d in diags}
+    assert "mapping key 3 (int) is not a string: keys must be strings" in messages
+    assert ("a value of type set is not spec data: values are strings, numbers, booleans, null, "
+            "lists and mappings") in messages
+    assert all(d.is_error for d in diags)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 100_000])
+def test_plain_copy_refuses_deep_data_without_recursing(depth):
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    data, diags = plain_copy(value)
+    assert data is None
+    assert [(d.code, d.pointer) for d in diags] == [("too-deep", "/0" * MAX_DEPTH)]
+
+
+def test_plain_copy_at_the_depth_limit_is_fine():
+    value: list = []
+    for _ in range(MAX_DEPTH - 1):
+        value = [value]
+    data, diags = plain_copy(value)
+    assert (data, diags) == (value, [])
+
+
+def test_plain_copy_refuses_long_strings():
+    data, diags = plain_copy({"a": ["x" * (MAX_STRING_CHARS + 1)]})
+    assert data is None
+    assert [(d.code, d.pointer) for d in diags] == [("string-too-long", "/a/0")]
 
 
 LOCATE_YAML = """\
@@ -1073,5 +1128,9 @@ def test_reporting_stops_after_a_thousand_problems(text, source, code):
     doc, diags = load_text(text, source)
     assert len(diags) == 1001
     assert {d.code for d in diags[:1000]} == {code}
-    assert where(diags[-1]) == ("", "too-many-errors", None, None)
-    assert diags[-1].message == "more than 1000 problems: the rest are not reported"
+    last = diags[-1]
+    assert last.code == "too-many-errors"
+    # located at the first problem left out, just after the last one reported
+    assert last.line is not None
+    assert (last.line, last.column) > (diags[-2].line, diags[-2].column)
+    assert last.message == "more than 1000 problems: this one and the rest are not reported"

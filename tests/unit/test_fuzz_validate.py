@@ -174,7 +174,8 @@ model:
     input_layers: [x]
     output_layers: [d]
 """,
-    # normalize.parse_node_value recurses once per level: RecursionError at ~490 levels (the loader allows 1,000)
+    # normalize.parse_node_value recursed once per level: RecursionError at ~490 levels when the
+    # loader allowed 1,000; now the loader stops at MAX_DEPTH = 100
     "node-argument-500-deep.json": _FUNCTIONAL % (_LAYERS % f'[{{"args": [{_nest(500)}], "kwargs": {{}}}}]', '["d"]'),
     # normalize.parse_structure recurses once per level
     "output-layers-500-deep.json": _FUNCTIONAL % (_LAYERS % '["x"]', _nest(500, '"d"')),
@@ -182,11 +183,10 @@ model:
     "legacy-layer-config-500-deep.json": ('{"class_name": "Sequential", "keras_version": "2.4.0", "config": '
                                           '[{"class_name": "Dense", "config": {"name": "d", "units": 1, "x": '
                                           + _nest(500) + '}}]}'),
-    # jsonschema builds its message with repr() of the whole 978-deep value (check_top_level);
-    # YAML, whose loader counts levels itself (the JSON loader's limit shrinks with the stack)
+    # jsonschema built its message with repr() of the whole 978-deep value (check_top_level)
     "compile-loss-978-deep.yaml": ('{"modelspec": 1, "model": {"class_name": "Sequential", "config": '
                                    '{"name": "m", "layers": []}}, "compile": {"loss": ' + _nest(978) + '}}'),
-    # the loader's "more than 1000 problems" error has no line
+    # the loader's "more than 1000 problems" error had no line
     "1002-duplicate-keys.yaml": "modelspec: 1\n" * 1002,
 }
 
@@ -206,8 +206,8 @@ def _deep_list(depth: int) -> list:
 
 
 FOUND_DICTS = {
-    "value-500-deep": {"modelspec": 1, "x": _deep_list(500)},  # spec.plain_data recurses once per level
-    "non-string-key": {"modelspec": 1, 3: 1},  # validator.did_you_mean: difflib on an int
+    "value-500-deep": {"modelspec": 1, "x": _deep_list(500)},  # spec.plain_data recursed once per level
+    "non-string-key": {"modelspec": 1, 3: 1},  # validator.did_you_mean ran difflib on an int
     "non-string-parameter-name": {"modelspec": 1, "model": {"class_name": "Sequential", "config": {
         "name": "s", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 1, None: 2}}]}}},
 }
