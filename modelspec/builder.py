@@ -63,6 +63,10 @@ class _BuildFailure(Exception):
 
 def _keras_message(error: BaseException) -> str:
     text = " ".join(str(error).split())
+    # Keras's from_config wraps the constructor's own error in a paragraph of
+    # advice for writers of custom layers, then the whole config: keep the cause
+    cause = text.rpartition("Exception encountered: ")[2] if "could not be deserialized" in text else ""
+    text = cause.strip() or text
     if len(text) > 400:
         text = text[:397] + "..."
     return text or type(error).__name__
@@ -351,8 +355,11 @@ def compile_arguments(compile_config: dict[str, Any], ir: ModelIR) -> dict[str, 
     config = copy.deepcopy(compile_config)
     outputs = output_names(ir) or []
     weights = config.get("loss_weights")
-    if isinstance(weights, (int, float)) and not isinstance(weights, bool) and len(outputs) > 1:
-        config["loss_weights"] = {name: weights for name in outputs}
+    if isinstance(weights, (int, float)) and not isinstance(weights, bool):
+        # one number weighs every output; Keras takes only a float for a
+        # single output and refuses the int a YAML `loss_weights: 2` gives
+        config["loss_weights"] = ({name: float(weights) for name in outputs} if len(outputs) > 1
+                                  else float(weights))
     for key in ("metrics", "weighted_metrics"):
         value = config.get(key)
         if isinstance(value, str) or (isinstance(value, dict) and "class_name" in value):

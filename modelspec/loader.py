@@ -541,7 +541,7 @@ def _load_yaml(text: str, source: str) -> tuple[Document, list[Diagnostic]]:
     except _Stop as stop:
         return _failed(source, "yaml", [stop.diag])
     except yaml.MarkedYAMLError as exc:
-        return _failed(source, "yaml", [_yaml_error(exc, source)])
+        return _failed(source, "yaml", [_yaml_error(exc, source, text)])
     except yaml.reader.ReaderError as exc:
         return _failed(source, "yaml", [_reader_error(exc, text, source)])
     except UnicodeEncodeError as exc:  # lone surrogates in a str
@@ -560,7 +560,10 @@ def _load_yaml(text: str, source: str) -> tuple[Document, list[Diagnostic]]:
     return Document(data, SourceMap(source, values, keys), "yaml"), diags
 
 
-def _yaml_error(exc: yaml.MarkedYAMLError, source: str) -> Diagnostic:
+def _yaml_error(exc: yaml.MarkedYAMLError, source: str, text: str = "") -> Diagnostic:
+    plain = _plain_yaml_error(exc, source, text)
+    if plain is not None:
+        return plain
     problem = exc.problem or exc.context or "syntax error"
     message = f"invalid YAML: {problem}"
     mark = exc.problem_mark or exc.context_mark
@@ -581,6 +584,90 @@ def _yaml_error(exc: yaml.MarkedYAMLError, source: str) -> Diagnostic:
     line = mark.line + 1 if mark is not None else None
     column = mark.column + 1 if mark is not None else None
     return Diagnostic("", message, hint=hint, code="yaml-syntax", source=source, line=line, column=column)
+
+
+def _content_lines(text: str) -> list[tuple[int, int, str]]:
+    """(line number, indentation, stripped text) of lines that hold more than a comment."""
+    out = []
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.lstrip(" ")
+        if stripped and not stripped.startswith("#"):
+            out.append((number, len(line) - len(stripped), stripped))
+    return out
+
+
+def _unclosed_bracket(text: str, end: int) -> tuple[str, int] | None:
+    """The innermost '[' or '{' still open at `end` (quotes and comments
+    skipped, roughly as YAML flow style has them), and its offset."""
+    stack: list[tuple[str, int]] = []
+    quote = None
+    i = 0
+    while i < min(end, len(text)):
+        char = text[i]
+        if quote:
+            if char == "\\" and quote == '"':
+                i += 1
+            elif char == quote:
+                quote = None
+        elif char in "\"'" and (i == 0 or text[i - 1] in " \t\n[{,:"):
+            quote = char
+        elif char == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            newline = text.find("\n", i)
+            i = len(text) if newline < 0 else newline
+            continue
+        elif char in "[{":
+            stack.append((char, i))
+        elif char in "]}" and stack:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else None
+
+
+def _plain_yaml_error(exc: yaml.MarkedYAMLError, source: str, text: str) -> Diagnostic | None:
+    """The commonest YAML mistakes (a tab, an unclosed bracket, a line indented
+    wrong) said in plain words, instead of the parser's; None for the rest."""
+    mark = exc.problem_mark
+    if mark is None or not text:
+        return None
+    problem, context = (exc.problem or "").lower(), (exc.context or "").lower()
+    line, column = mark.line + 1, mark.column + 1
+    lines = text.split("\n")
+    here = lines[mark.line] if mark.line < len(lines) else ""
+
+    def diag(message: str, hint: str, at: tuple[int, int] = (line, column)) -> Diagnostic:
+        return Diagnostic("", f"invalid YAML: {message}", hint=hint, code="yaml-syntax", source=source,
+                          line=at[0], column=at[1])
+
+    if "tab" in problem or here[mark.column:mark.column + 1] == "\t":
+        return diag("a tab in the indentation", "indent with spaces: YAML does not allow tabs for indentation")
+    if "flow" in context:
+        offset = len("\n".join(lines[: mark.line])) + (1 if mark.line else 0) + mark.column
+        opened = _unclosed_bracket(text, offset)
+        if opened is not None:
+            char, at = opened
+            closer = "]" if char == "[" else "}"
+            where = _line_col(text[:at])
+            if "stream end" in problem or "node content" in problem or offset >= len(text.rstrip()):
+                return diag(f"the '{char}' here is never closed", f"close it with '{closer}'", where)
+            return diag(f"the '{char}' here is not closed before line {line}, column {column}",
+                        f"close it with '{closer}', or add the ',' missing before line {line}", where)
+    content = [entry for entry in _content_lines(text) if entry[0] <= line]
+    if content and content[-1][0] == line and len(content) > 1:
+        _, indent, _ = content[-1]
+        above, above_indent, above_text = content[-2]
+        if "mapping values are not allowed" in problem and indent > above_indent \
+                and not above_text.rstrip().endswith(":"):
+            return diag(f"line {line} is indented more than line {above}, whose key already has a value",
+                        f"line up the keys of one mapping, or end line {above} with ':' to nest line {line} "
+                        "under it", (line, indent + 1))
+        if "expected key" in problem or "block end" in problem:
+            levels = sorted({i for n, i, _ in content[:-1]})
+            if indent not in levels:
+                shown = ", ".join(str(i) for i in levels[:6])
+                return diag(f"line {line} is indented by {indent} space(s), which lines up with no line "
+                            f"above (those use {shown})", "indent it like the keys it belongs with",
+                            (line, indent + 1))
+    return None
 
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str, source: str) -> Diagnostic:

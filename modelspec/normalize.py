@@ -246,8 +246,13 @@ class _Parser:
         for key in value:
             if key not in allowed:
                 close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else None
+                if allowed is SEQUENTIAL_KEYS and key in FUNCTIONAL_KEYS:
+                    # a near name ('layers') would be the wrong advice
+                    hint = ("a Sequential model's input is its first layer and its output its last; "
+                            "to wire layers by name, make it class_name: Functional")
                 self.error(join_pointer_from(pointer, key), f"unknown key '{key}' in {what}",
-                           "unknown-key", hint=f"did you mean '{close[0]}'?" if close else None)
+                           "unknown-key", hint=hint)
 
     def parse_layer(self, entry: Any, pointer: str, functional: bool) -> LayerEntry | None:
         if not isinstance(entry, dict):

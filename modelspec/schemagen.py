@@ -63,6 +63,13 @@ CATALOGUE_BY_NAME = {
 
 # Sample constructor arguments, used only to check that Keras's own
 # get_config() output validates against the generated schema.
+_SHAPE = {"type": ["array", "null"], "items": {"type": ["integer", "null"], "minimum": 0}}
+#: Parameters whose schema neither the docstring nor the default gives.
+PARAMETER_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
+    ("InputLayer", "shape"): _SHAPE,
+    ("InputLayer", "batch_shape"): _SHAPE,
+}
+
 SAMPLE_ARGS: dict[str, Any] = {
     "units": 2, "filters": 2, "kernel_size": 3, "pool_size": 2, "rate": 0.5,
     "target_shape": [2], "dims": [1], "n": 2, "input_dim": 8, "output_dim": 4,
@@ -140,6 +147,18 @@ def _type_from_doc(description: str) -> dict[str, Any]:
         return {"type": "number"}
     if re.match(r"^bool(ean)?\b", head) and "none" not in head:
         return {"type": "boolean"}
+    return {}
+
+
+def _bounds_from_doc(description: str, kind: Any) -> dict[str, Any]:
+    """Bounds the docstring states of a plain number ("Positive integer",
+    "Float between 0 and 1"), which the constructor enforces or the build needs."""
+    kinds = kind if isinstance(kind, list) else [kind]
+    head = description.lower()[:60]
+    if "integer" in kinds and re.match(r"^positive int(eger)?\b", head):
+        return {"minimum": 1}
+    if "number" in kinds and re.match(r"^float between 0 and 1\b", head):
+        return {"minimum": 0, "maximum": 1}
     return {}
 
 
@@ -267,6 +286,8 @@ def class_schema(
             prop.update(_type_from_default(param.default, description))
             if "type" in prop and param.default is None:
                 prop["type"] = [prop["type"], "null"]
+        prop.update(_bounds_from_doc(description, prop.get("type")))
+        prop.update(PARAMETER_SCHEMAS.get((cls.__name__, param.name), {}))
         if param.name in own_required:
             required.append(param.name)
         if param.name == "learning_rate":
@@ -319,10 +340,49 @@ def _widen_to_fit(schema: dict[str, Any], config: dict[str, Any]) -> None:
         if "type" in prop and not jsonschema.Draft202012Validator(prop).is_valid(
             json.loads(json.dumps(value, default=str))
         ):
-            del prop["type"]
+            for keyword in ("type", "minimum", "maximum", "items"):
+                prop.pop(keyword, None)
 
 
 def _sample_instance(cls: type, schema: dict[str, Any]) -> Any:
+    kwargs = _sample_kwargs(cls, schema)
+    if kwargs is None:
+        return None
+    try:
+        return cls(**kwargs)
+    except Exception:  # noqa: BLE001 - a sample that does not fit is skipped
+        return None
+
+
+def _constructs(cls: type, kwargs: dict[str, Any]) -> bool:
+    try:
+        cls(**kwargs)
+    except Exception:  # noqa: BLE001 - Keras's own refusal is what is probed
+        return False
+    return True
+
+
+def _probe_integer_bounds(cls: type, schema: dict[str, Any]) -> None:
+    """Give integer parameters the lower bound the constructor itself enforces:
+    minimum 1 when it refuses 0 but takes 1 (units, filters, input_dim, ...),
+    minimum 0 when it refuses -1 but takes 0. Axes and the like, which take
+    -1, stay unbounded."""
+    kwargs = _sample_kwargs(cls, schema)
+    if kwargs is None or not _constructs(cls, kwargs):
+        return
+    for name, prop in schema["properties"].items():
+        kinds = prop.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if "integer" not in kinds or "minimum" in prop or "number" in kinds:
+            continue
+        if not _constructs(cls, {**kwargs, name: 0}):
+            if _constructs(cls, {**kwargs, name: 1}):
+                prop["minimum"] = 1
+        elif not _constructs(cls, {**kwargs, name: -1}):
+            prop["minimum"] = 0
+
+
+def _sample_kwargs(cls: type, schema: dict[str, Any]) -> dict[str, Any] | None:
     import keras
 
     kwargs = dict(SAMPLE_BY_CLASS.get(cls.__name__, {}))
@@ -340,10 +400,7 @@ def _sample_instance(cls: type, schema: dict[str, Any]) -> Any:
             kwargs[name] = SAMPLE_ARGS[name]
         else:
             return None
-    try:
-        return cls(**kwargs)
-    except Exception:  # noqa: BLE001 - a sample that does not fit is skipped
-        return None
+    return kwargs
 
 
 def layer_schemas() -> dict[str, dict[str, Any]]:
@@ -378,6 +435,7 @@ def layer_schemas() -> dict[str, dict[str, Any]]:
                 _widen_to_fit(schema, instance.get_config())
             except Exception:  # noqa: BLE001
                 pass
+            _probe_integer_bounds(cls, schema)
         result[name] = schema
     # Aliases (Convolution2D → Conv2D) share their target's schema.
     for name in sorted(dir(keras.layers)):

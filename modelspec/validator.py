@@ -19,6 +19,7 @@ Safety rules enforced here (stricter than Keras's own `safe_mode`):
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -57,7 +58,18 @@ NOUNS = {"initializers": "initializer", "regularizers": "regularizer", "constrai
          "activations": "activation", "losses": "loss", "metrics": "metric", "optimizers": "optimizer",
          "schedules": "learning-rate schedule", "callbacks": "callback"}
 BOUNDS = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
+#: JSON Schema's type names in the words of a YAML/JSON spec.
+TYPE_WORDS = {"array": "a list", "object": "a mapping", "string": "a string", "integer": "an integer",
+              "number": "a number", "boolean": "true or false", "null": "null"}
 COMPILE_PER_OUTPUT = ("loss", "loss_weights", "metrics", "weighted_metrics")
+
+
+def _behind_cycle(names: list[str]) -> str | None:
+    if not names:
+        return None
+    if len(names) == 1:
+        return f"layer {names[0]} depends on it too"
+    return f"layers {', '.join(names[:5])}{' ...' if len(names) > 5 else ''} depend on it too"
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
@@ -215,9 +227,14 @@ class _Checker:
                 return
         key = pointer.rsplit("/", 1)[-1] if pointer else "value"
         if error.validator == "type":
-            expected = error.validator_value
-            expected = " or ".join(expected) if isinstance(expected, list) else expected
+            kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+            expected = " or ".join(TYPE_WORDS.get(kind, kind) for kind in kinds)
             message = f"{key} must be {expected}, got {describe(error.instance)}"
+            if "array" in kinds and isinstance(error.instance, (int, float)) \
+                    and not isinstance(error.instance, bool):  # shape: 784 for [784]
+                self.error(pointer, f"{what}: {message}" if what else message, "bad-value",
+                           hint=f"write a list: {key}: [{json.dumps(error.instance)}]")
+                return
         elif error.validator == "const":
             message = f"{key} must be {error.validator_value!r}, got {describe(error.instance)}"
         elif error.validator == "enum":
@@ -235,8 +252,7 @@ class _Checker:
     # -- serialized objects anywhere ---------------------------------------------
     def scan_serialized_objects(self) -> None:
         """Refuse Python code and foreign modules anywhere in model and compile."""
-        function_names = (schemas.catalogue_names("activations") | schemas.catalogue_names("losses")
-                          | schemas.catalogue_names("metrics"))
+        function_names = self.function_names()
         for section in ("model", "compile", "fit", "evaluate", "predict"):
             if section not in self.data:
                 continue
@@ -252,6 +268,8 @@ class _Checker:
                 if class_name == "__lambda__" or "__bytecode__" in value or "bytecode" in value:
                     self.check_bytecode(value, pointer)
                     continue
+                if self.reported_as_refused_layer(value):
+                    continue  # check_layer refuses the whole layer, naming what it would run
                 if class_name == "function":
                     if value.get("module") not in (None, "builtins") and not str(
                             value.get("module")).startswith("keras."):
@@ -262,6 +280,23 @@ class _Checker:
                 if "module" in value:
                     self.check_module(value["module"], pointer + "/module")
                 stack.extend((v, pointer + join_pointer(k)) for k, v in value.items())
+
+    @staticmethod
+    def function_names() -> frozenset[str]:
+        """What a serialized function may name: Keras's activations, losses and metrics."""
+        return frozenset(schemas.catalogue_names("activations") | schemas.catalogue_names("losses")
+                         | schemas.catalogue_names("metrics"))
+
+    def reported_as_refused_layer(self, value: dict[str, Any]) -> bool:
+        """A refused layer (Lambda, TFSMLayer, ...) that check_layer reports as one
+        error; a Lambda of bytecode is the exception, reported by check_bytecode."""
+        class_name = value.get("class_name")
+        if self.allow_unsafe or not isinstance(class_name, str) \
+                or class_name not in schemas.index()["refused_layers"]:
+            return False
+        config = value.get("config")
+        function = config.get("function") if isinstance(config, dict) else None
+        return not (isinstance(function, dict) and function.get("class_name") == "__lambda__")
 
     def check_bytecode(self, value: dict[str, Any], pointer: str) -> None:
         """Serialized bytecode: refused, or with --unsafe allowed (warned) when it was
@@ -301,6 +336,7 @@ class _Checker:
     def check_model(self, ir: ModelIR) -> None:
         functional = ir.class_name == "Functional"
         seen: dict[str, LayerEntry] = {}
+        duplicated = False
         for layer in ir.layers:
             self.check_layer(layer, functional)
             if layer.name is None:
@@ -314,11 +350,15 @@ class _Checker:
                            hint="use letters, digits, '_', '-' and '.', without '/' or '..'")
             if layer.name in seen:
                 self.error(layer.config_pointer + "/name", f"duplicate layer name '{layer.name}'",
-                           "duplicate-name")
+                           "duplicate-name", hint=f"'{layer.name}' is first defined at layer "
+                           f"{ir.layers.index(seen[layer.name])}; references by name need unique names")
+                duplicated = True
             else:
                 seen[layer.name] = layer
         if functional:
-            self.check_graph(ir, seen)
+            # with two layers of one name, every reference to it is ambiguous: no
+            # cycle or reachability finding about them would be a cause of its own
+            self.check_graph(ir, seen, ambiguous=duplicated)
         elif ir.layers and ir.layers[0].class_name != "InputLayer" and "build_input_shape" not in ir.config:
             first = ir.layers[0]
             if not any(k in first.config for k in ("batch_input_shape", "input_shape", "input_dim")):
@@ -336,10 +376,18 @@ class _Checker:
             if layer.class_name == "Lambda" and isinstance(function, dict) \
                     and function.get("class_name") == "__lambda__":
                 return  # its bytecode is reported where it is (scan_serialized_objects)
+            hint = "modelspec never runs code named by a spec (--unsafe would allow it)"
+            if isinstance(function, dict) and function.get("class_name") == "function":
+                module = function.get("module")
+                reason += f"; this one calls {describe(function.get('config'))}" + (
+                    f" from module '{module}'" if isinstance(module, str) else "")
+                if not (function.get("config") in self.function_names() and (
+                        module in (None, "builtins") or str(module).startswith("keras."))):
+                    hint = ("even --unsafe allows only Keras's activations, losses and metrics by name: "
+                            "write the function as a layer class and load it as a plugin")
             if not self.allow_unsafe:
                 self.error(pointer + "/class_name", f"{what}: {layer.class_name} is refused: {reason}",
-                           "refused-layer", hint="modelspec never runs code named by a spec "
-                           "(--unsafe would allow it)")
+                           "refused-layer", hint=hint)
             else:
                 self.error(pointer + "/class_name", f"{what}: {layer.class_name} runs code named by "
                            f"the file ({reason}), allowed by --unsafe", "unsafe-allowed",
@@ -485,7 +533,7 @@ class _Checker:
                            hint=did_you_mean(key, call["keywords"]))
 
     # -- the graph --------------------------------------------------------------------
-    def check_graph(self, ir: ModelIR, layers: dict[str, LayerEntry]) -> None:
+    def check_graph(self, ir: ModelIR, layers: dict[str, LayerEntry], *, ambiguous: bool = False) -> None:
         def calls(layer: LayerEntry) -> int:
             return 1 if layer.class_name == "InputLayer" else len(layer.nodes)
 
@@ -525,6 +573,8 @@ class _Checker:
                     if layers[ref.layer].class_name != "InputLayer":
                         self.error(ref.pointer, f"input '{ref.layer}' is a {layers[ref.layer].class_name}, "
                                    "not an InputLayer", "bad-input")
+        if ambiguous:
+            return
         self.check_cycles(ir, layers)
         if resolved:  # a broken reference leaves the layers before it unreached: no cascade
             self.check_reachable(ir, layers)
@@ -580,12 +630,26 @@ class _Checker:
                 if waiting[dependent] == 0:
                     ready.append(dependent)
         if done < len(deps):
-            stuck = [k for k, n in waiting.items() if n > 0]
-            first = min(stuck, key=lambda k: pointers.get(k, ""))
-            names = sorted({k[0] for k in stuck})
-            shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
-            self.error(pointers.get(first, ir.config_pointer), f"the graph has a cycle through "
-                       f"layer(s) {shown}", "cycle")
+            # Every call left waiting needs another one left waiting: following
+            # those needs must come back round, and that loop is the cycle (the
+            # other waiting calls only sit behind it).
+            stuck = {k for k, n in waiting.items() if n > 0}
+            order = {key: index for index, key in enumerate(deps)}
+            path = [min(stuck, key=order.__getitem__)]
+            while path.count(path[-1]) < 2:
+                path.append(min((n for n in deps[path[-1]] if n in stuck), key=order.__getitem__))
+            loop = path[path.index(path[-1]):]
+            loop.reverse()  # the way data flows: each feeds the next
+            start = min(range(len(loop) - 1), key=lambda i: order[loop[i]])
+            loop = loop[start:-1] + loop[:start + 1]
+
+            def call(key: tuple[str, int]) -> str:
+                return key[0] if key[1] == 0 else f"{key[0]}[{key[1]}]"
+
+            shown = " → ".join(call(k) for k in loop)
+            behind = sorted({k[0] for k in stuck} - {k[0] for k in loop})
+            self.error(pointers.get(loop[0], ir.config_pointer), f"the graph has a cycle: {shown}",
+                       "cycle", hint=_behind_cycle(behind))
 
     # -- compile -----------------------------------------------------------------------
     def check_compile(self, config: dict[str, Any], pointer: str, ir: ModelIR) -> None:

@@ -7,10 +7,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests draw the same examples on every run, so that CI is repeatable;
+# MODELSPEC_HYPOTHESIS=explore draws new ones (and keeps failures in .hypothesis/).
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("MODELSPEC_HYPOTHESIS", "repeatable"))
 
 
 @pytest.fixture

@@ -1002,6 +1002,10 @@ def gen_mutated_spec(rnd: Any) -> Any:
 # --------------------------------------------------------------------------
 
 
+#: Larger JSON texts are written without indentation.
+MAX_TEXT_CHARS = 16 * 1024 * 1024
+
+
 class _Deep:
     """Raise the recursion limit while dumping deeply nested data."""
 
@@ -1036,6 +1040,11 @@ def dump_text(data: Any, fmt: str, rnd: Any = None) -> bytes:
             except (yaml.YAMLError, ValueError, TypeError, RecursionError):
                 # JSON is YAML too (flow style)
                 text = json.dumps(_json_keys(data), ensure_ascii=True)
+        if len(text) > MAX_TEXT_CHARS:
+            # indentation grows with depth: a big list of deep values indented
+            # made a 400 MB file (slow to write, and refused unread anyway);
+            # compact JSON is YAML too
+            text = json.dumps(_json_keys(data), ensure_ascii=style % 2 == 0)
     return text.encode("utf-8", "surrogatepass")
 
 

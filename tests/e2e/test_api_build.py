@@ -62,6 +62,15 @@ def test_scalar_loss_weight_applies_to_every_output():
     assert model.get_compile_config()["loss_weights"] == {"out": 0.5, "aux": 0.5}
 
 
+def test_an_integer_loss_weight_works_for_one_output_too():
+    # Keras's compile takes only a float for a single output; YAML's `2` is an int
+    spec = copy.deepcopy(SPEC)
+    spec["compile"] = {"optimizer": "adam", "loss": "mse", "loss_weights": 2}
+    model = modelspec.build(spec)
+    weight = model.get_compile_config()["loss_weights"]
+    assert weight == 2.0 and isinstance(weight, float)
+
+
 def test_a_json_spec_gets_located_errors(tmp_path):
     spec = copy.deepcopy(SPEC)
     spec["model"]["config"]["layers"][1]["config"]["unitz"] = 3
@@ -105,3 +114,17 @@ def test_convert_reads_a_keras_archive_written_by_keras(tmp_path):
     rebuilt = modelspec.build(target)
     assert rebuilt.get_config() == model.get_config()
     assert "shared_object_id" not in target.read_text()
+
+
+def test_keras_deserialization_errors_are_cut_to_their_cause():
+    from modelspec.builder import _keras_message
+
+    wrapped = TypeError(
+        "<class 'keras.src.layers.core.embedding.Embedding'> could not be deserialized properly. Please "
+        "ensure that components that are Python object instances (layers, models, etc.) returned by "
+        "`get_config()` are explicitly deserialized in the model's `from_config()` method.\n\n"
+        "config={'name': 'e', 'input_dim': -5}.\n\nException encountered: Received an invalid value for "
+        "argument `input_dim`. Expected a positive integer.")
+    assert _keras_message(wrapped) == ("Received an invalid value for argument `input_dim`. "
+                                       "Expected a positive integer.")
+    assert _keras_message(ValueError("plain\n  message")) == "plain message"

@@ -33,10 +33,10 @@ model:
 
 # (name, text, expected stderr fragment "FILE:LINE:COL: error: ..." with FILE left out)
 BAD_FILES = [
-    ("malformed_yaml", "modelspec: 1\nmodel: {class_name: Functional\n", ":3:1: error:"),
+    ("malformed_yaml", "modelspec: 1\nmodel: {class_name: Functional\n", ":2:8: error: /: invalid YAML: the '{' here is never closed"),
     ("wrong_type", GOOD_HEAD + "      - class_name: Dense\n        config: {name: d, units: many}\n"
      "        inbound_nodes: [x]\n    input_layers: [x]\n    output_layers: [d]\n",
-     ":10:34: error: /model/config/layers/1/config/units: layer 'd': units must be integer"),
+     ":10:34: error: /model/config/layers/1/config/units: layer 'd': units must be an integer"),
     ("unknown_layer", GOOD_HEAD + "      - class_name: Dense2\n        config: {name: d, units: 2}\n"
      "        inbound_nodes: [x]\n    input_layers: [x]\n    output_layers: [d]\n",
      ":9:21: error: /model/config/layers/1/class_name: layer 'd': unknown layer class 'Dense2'"),

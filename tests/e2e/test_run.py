@@ -106,7 +106,7 @@ def test_overrides_change_the_run_and_are_recorded(tiny, tmp_path):
 def test_a_bad_override_is_a_located_error_naming_it(tiny):
     proc = cli("run", str(tiny), "--set", "fit.epochs=many")
     assert proc.returncode == 1
-    assert "--set[0]:1:1: error: /fit/epochs: epochs must be integer" in proc.stderr
+    assert "--set[0]:1:1: error: /fit/epochs: epochs must be an integer" in proc.stderr
     proc = cli("run", str(tiny), "--set", "model.layers.hiden.config.units=2")
     assert proc.returncode == 1 and "did you mean 'hidden'" in proc.stderr
 

@@ -93,5 +93,5 @@ def test_invalid_input_never_touches_a_finished_run(tiny, tmp_path):  # noqa: F8
     assert cli("run", str(tiny), "--output-dir", str(run_dir), "--set", "fit.epochs=1").returncode == 0
     before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
     proc = cli("run", str(tiny), "--output-dir", str(run_dir), "--overwrite", "--set", "fit.epochs=many")
-    assert proc.returncode == 1 and "epochs must be integer" in proc.stderr
+    assert proc.returncode == 1 and "epochs must be an integer" in proc.stderr
     assert {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()} == before

@@ -294,7 +294,7 @@ def test_notes_and_later_errors_point_into_the_old_file(tmp_path):
     error = next(d for d in diagnostics if d.is_error)
     assert error.pointer == "/config/1/config/output_dim"
     assert '"output_dim": "three"' in lines[error.line - 1]
-    assert "units must be integer" in error.message
+    assert "units must be an integer" in error.message
     note = next(d for d in diagnostics if d.message.startswith("layer 'e'"))
     assert note.pointer == "/config/1/class_name" and '"Dense"' in lines[note.line - 1]
     assert note.message == "layer 'e': output_dim → units"

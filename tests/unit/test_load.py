@@ -597,7 +597,14 @@ def test_single_document_with_explicit_markers_is_fine():
     [
         ("a: b: c\n", (1, 5), "mapping values are not allowed", "quote"),
         ("a:\n  - 1\n  b: 2\n", (3, 3), "", None),  # messages differ per loader
-        ("a: [1, 2\nb: 3\n", (2, 2), "expected ',' or ']'", None),
+        ("a: [1, 2\nb: 3\n", (1, 4), "the '[' here is not closed before line 2, column 2", "close it with ']'"),
+        ("a: {b: [1,\n", (1, 8), "the '[' here is never closed", "close it with ']'"),
+        ("a: ['x]', {b: '{'\n", (1, 11), "the '{' here is never closed", "'}'"),
+        ("a:\n  b: 1\n   c: 2\n", (3, 4), "line 3 is indented more than line 2, whose key already has a value",
+         "line up the keys"),
+        ("a:\n  b: 1\n c: 2\n", (3, 2), "line 3 is indented by 1 space(s), which lines up with no line above",
+         None),
+        ("a:\n  b: 1\n\tc: 2\n", (3, 1), "a tab in the indentation", "tabs"),
         ("a: 1\n\tb: 2\n", (2, 1), "", "tabs"),
         ("a: *nope\n", (1, 4), "undefined alias 'nope'", "anchor"),
         ("a: 'unterminated\n", (2, 1), "end of stream", None),

@@ -55,7 +55,7 @@ CASES = [
      "/model/config/layers/1/config", "needs 'units'", None),
     ("wrong_type",
      lambda s: layers(s)[1]["config"].update(units="abc"),
-     "/model/config/layers/1/config/units", "units must be integer", None),
+     "/model/config/layers/1/config/units", "units must be an integer", None),
     ("unknown_class_with_hint",
      lambda s: layers(s)[1].update(class_name="Dense2"),
      "/model/config/layers/1/class_name", "unknown layer class 'Dense2'", "did you mean 'Dense'?"),
@@ -168,7 +168,7 @@ CASES = [
      "/fit/data", "no dataset named 'trian'", "did you mean 'train'?"),
     ("bad_fit_type",
      lambda s: s.update(fit={"epochs": "ten"}),
-     "/fit/epochs", "epochs must be integer", None),
+     "/fit/epochs", "epochs must be an integer", None),
 ]
 
 
@@ -331,3 +331,104 @@ def test_a_bare_keras_model_file_is_checked_as_the_model_section():
         ("note", "", "model-document"),
         ("error", "/config/layers/1/config/unit", "unknown-parameter"),
     ]
+
+
+# --------------------------------------------------------------------------
+# One diagnostic per root cause, saying what was expected (issue 5's review)
+# --------------------------------------------------------------------------
+
+
+def _chain(*names_and_inputs):
+    """BASE with extra Dense layers (name, input) and 'out' fed by the last."""
+    def edit(s):
+        for name, source in names_and_inputs:
+            layers(s).insert(-1, {"class_name": "Dense", "config": {"name": name, "units": 4},
+                                  "inbound_nodes": [source]})
+        layers(s)[-1]["inbound_nodes"] = [names_and_inputs[-1][0]]
+    return spec_with(edit)
+
+
+def test_a_cycle_is_named_as_the_loop_it_is():
+    spec = _chain(("a", "c"), ("b", "a"), ("c", "b"))  # a → b → c → a; out hangs off it
+    (error,) = errors(spec)
+    assert error.code == "cycle"
+    assert error.message == "the graph has a cycle: a → b → c → a"
+    assert error.pointer == "/model/config/layers/2/inbound_nodes/0"  # a, the first in the file
+    assert error.hint == "layer out depends on it too"
+
+
+def test_a_layer_fed_by_itself_is_a_cycle_of_one():
+    spec = _chain(("a", "a"))
+    (error,) = errors(spec)
+    assert error.message == "the graph has a cycle: a → a"
+
+
+def test_a_duplicate_name_is_one_error_not_a_cycle_too():
+    def edit(s):
+        layers(s)[2]["config"]["name"] = "hidden"  # fed by "hidden": ambiguous, or a loop
+        s["model"]["config"]["output_layers"] = ["hidden"]
+    found = errors(spec_with(edit))
+    assert [(d.code, d.pointer) for d in found] == [("duplicate-name", "/model/config/layers/2/config/name")]
+    assert found[0].hint == "'hidden' is first defined at layer 1; references by name need unique names"
+
+
+def test_a_lambda_naming_a_function_is_one_error_at_its_class():
+    def edit(s):
+        layers(s)[1] = {"class_name": "Lambda", "inbound_nodes": ["x"], "config": {
+            "name": "hidden", "function": {"class_name": "function", "config": "system", "module": "os"}}}
+    found = errors(spec_with(edit))
+    assert [(d.code, d.pointer) for d in found] == [("refused-layer", "/model/config/layers/1/class_name")]
+    assert "this one calls 'system' from module 'os'" in found[0].message
+    assert "even --unsafe" in found[0].hint
+
+
+def test_a_lambda_naming_a_keras_activation_could_run_with_unsafe():
+    def edit(s):
+        layers(s)[1] = {"class_name": "Lambda", "inbound_nodes": ["x"], "config": {
+            "name": "hidden", "function": {"class_name": "function", "config": "relu",
+                                           "module": "keras.activations"}}}
+    spec = spec_with(edit)
+    (error,) = errors(spec)
+    assert "--unsafe would allow it" in error.hint
+    assert errors(spec) and not [d for d in modelspec.validate(spec, allow_unsafe=True) if d.is_error]
+
+
+def test_input_layers_in_a_sequential_config_gets_the_right_advice():
+    spec = {"modelspec": 1, "model": {"class_name": "Sequential", "config": {
+        "name": "s", "input_layers": ["x"],
+        "layers": [{"class_name": "InputLayer", "config": {"name": "x", "shape": [2]}}]}}}
+    (error,) = errors(spec)
+    assert error.pointer == "/model/config/input_layers"
+    assert "make it class_name: Functional" in error.hint
+
+
+@pytest.mark.parametrize(("layer", "key", "value", "message"), [
+    ("Dense", "units", 0, "units must be >= 1, got 0"),
+    ("Embedding", "input_dim", -1, "input_dim must be >= 1, got -1"),
+    ("Dropout", "rate", 1.5, "rate must be <= 1, got 1.5"),
+    ("Dropout", "rate", -0.1, "rate must be >= 0, got -0.1"),
+])
+def test_values_keras_would_refuse_are_refused_by_validate(layer, key, value, message):
+    config = {"Dense": {"units": 4}, "Embedding": {"input_dim": 9, "output_dim": 2}, "Dropout": {"rate": 0.5}}[layer]
+    config.update(name="hidden", **{key: value})
+    spec = spec_with(lambda s: layers(s)[1].update(class_name=layer, config=config))
+    assert [d.message for d in errors(spec) if d.pointer.endswith("/" + key)] == [f"layer 'hidden': {message}"]
+
+
+def test_a_number_for_a_shape_is_refused_with_the_list_to_write():
+    spec = spec_with(lambda s: layers(s)[0]["config"].update(shape=784))
+    (error,) = errors(spec)
+    assert error.message == "layer 'x': shape must be a list or null, got 784"
+    assert error.hint == "write a list: shape: [784]"
+
+
+def test_axes_and_other_integers_that_take_minus_one_stay_unbounded():
+    spec = spec_with(lambda s: layers(s).insert(2, {
+        "class_name": "LayerNormalization", "config": {"name": "norm", "axis": -1}, "inbound_nodes": ["hidden"]}))
+    layers(spec)[-1]["inbound_nodes"] = ["norm"]
+    assert errors(spec) == []
+
+
+def test_a_dict_with_data_no_file_could_hold_is_refused():
+    found = errors({"modelspec": 1, 3: 1, "model": {"a": {1, 2}}})
+    assert {(d.code, d.pointer) for d in found} == {("key-type", ""), ("value-type", "/model/a")}
