@@ -68,6 +68,9 @@ _SHAPE = {"type": ["array", "null"], "items": {"type": ["integer", "null"], "min
 PARAMETER_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
     ("InputLayer", "shape"): _SHAPE,
     ("InputLayer", "batch_shape"): _SHAPE,
+    # -1 stands for "the rest" in a target shape
+    ("Reshape", "target_shape"): {"type": "array", "items": {"type": "integer", "minimum": -1}},
+    ("Permute", "dims"): {"type": "array", "items": {"type": "integer", "minimum": 1}},
 }
 
 SAMPLE_ARGS: dict[str, Any] = {

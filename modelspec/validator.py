@@ -226,6 +226,9 @@ class _Checker:
                 self.report_schema_error(best, prefix, what)
                 return
         key = pointer.rsplit("/", 1)[-1] if pointer else "value"
+        parts = pointer.rsplit("/", 2)
+        if key.isdigit() and len(parts) == 3 and parts[1]:  # shape/0 -> shape[0]
+            key = f"{parts[1]}[{key}]"
         if error.validator == "type":
             kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
             expected = " or ".join(TYPE_WORDS.get(kind, kind) for kind in kinds)
@@ -381,7 +384,8 @@ class _Checker:
                 module = function.get("module")
                 reason += f"; this one calls {describe(function.get('config'))}" + (
                     f" from module '{module}'" if isinstance(module, str) else "")
-                if not (function.get("config") in self.function_names() and (
+                named = function.get("config")
+                if not (isinstance(named, str) and named in self.function_names() and (
                         module in (None, "builtins") or str(module).startswith("keras."))):
                     hint = ("even --unsafe allows only Keras's activations, losses and metrics by name: "
                             "write the function as a layer class and load it as a plugin")

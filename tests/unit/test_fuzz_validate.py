@@ -159,6 +159,19 @@ model:
       - class_name: Dense
         config: {name: d, units: 1, activation: {class_name: function, config: {}}}
 """,
+    # validator.check_layer: a Lambda's function named by a mapping, looked up in a set
+    "lambda-function-with-dict-config.yaml": """\
+modelspec: 1
+model:
+  class_name: Sequential
+  config:
+    name: s
+    layers:
+      - class_name: InputLayer
+        config: {name: x, shape: [2]}
+      - class_name: Lambda
+        config: {name: l, function: {class_name: function, config: {a: 1}, module: keras.ops}}
+""",
     # normalize.parse_node_value: `(value.get("config") or {}).get(...)` on a non-dict config
     "keras-tensor-with-number-config.yaml": """\
 modelspec: 1
