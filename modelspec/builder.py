@@ -28,6 +28,7 @@ import threading
 import warnings
 from typing import Any
 
+from modelspec import layers as _own_layers  # noqa: F401 - registers modelspec's layers with Keras
 from modelspec import schemas
 from modelspec.diagnostics import Diagnostic, Severity, SpecError
 from modelspec.kerasenv import keras
@@ -128,6 +129,7 @@ class _Builder:
             "config": config,
             "registered_name": entry.registered_name,
         }
+        serialized.update(schemas.own_layer(entry.class_name, entry.module, entry.registered_name) or {})
         # A layer that is called (or added after an InputLayer) is built by
         # that; reviving build_config too would only turn its shapes to lists.
         if entry.build_config is not None and keep_build_config:
@@ -302,7 +304,8 @@ def fill_wrapped_modules(config: dict[str, Any]) -> dict[str, Any]:
     def fill(layer: dict[str, Any]) -> dict[str, Any]:
         if "module" in layer or not schemas.layer_schema_path(layer["class_name"]):
             return layer
-        return {"module": "keras.layers", **layer, "registered_name": layer.get("registered_name")}
+        return {"module": "keras.layers", **layer, "registered_name": layer.get("registered_name"),
+                **(schemas.own_layer(layer["class_name"]) or {})}
 
     return map_wrapped_layers(config, fill)
 

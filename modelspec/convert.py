@@ -56,6 +56,10 @@ def _quiet(function: Any, *args: Any, **kwargs: Any) -> Any:
 def _layer_class(entry: dict[str, Any]) -> type | None:
     module = entry.get("module")
     class_name = entry["class_name"]
+    if schemas.own_layer(class_name, module, entry.get("registered_name")) is not None:
+        from modelspec import layers as own
+
+        return getattr(own, class_name)
     if entry.get("registered_name") not in (None, class_name):
         return None
     if module in (None, "keras.layers"):
@@ -192,7 +196,8 @@ def _concise_wrapped(value: Any) -> Any:
         return [_concise_wrapped(v) for v in value]
     if not (isinstance(value, dict) and isinstance(value.get("config"), dict) and "class_name" in value):
         return value
-    builtin = value.get("module") in (None, "keras.layers") and value.get("registered_name") is None
+    builtin = (value.get("module") in (None, "keras.layers") and value.get("registered_name") is None) \
+        or schemas.own_layer(value["class_name"], value.get("module"), value.get("registered_name")) is not None
     if not builtin:
         return {k: v for k, v in value.items() if k != "build_config"}
     return {"class_name": value["class_name"], "config": simplify_layer(value)}

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,7 @@ SAMPLE_ARGS: dict[str, Any] = {
     "output_sequence_length": 4, "fft_length": 8, "sequence_length": 8,
     "num_mel_bins": 8, "sampling_rate": 8000, "frame_length": 8,
     "frame_step": 4, "cropping": 1, "padding": 1, "size": 2, "height_factor": 0.1,
+    "factor_order": 2,
 }
 
 # Class-specific samples, for classes whose required arguments are not enough.
@@ -359,7 +361,9 @@ def _sample_instance(cls: type, schema: dict[str, Any]) -> Any:
 
 def _constructs(cls: type, kwargs: dict[str, Any]) -> bool:
     try:
-        cls(**kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cls(**kwargs)
     except Exception:  # noqa: BLE001 - Keras's own refusal is what is probed
         return False
     return True
@@ -373,7 +377,10 @@ def _probe_integer_bounds(cls: type, schema: dict[str, Any]) -> None:
     kwargs = _sample_kwargs(cls, schema)
     if kwargs is None or not _constructs(cls, kwargs):
         return
+    own = inspect.signature(cls.__init__).parameters
     for name, prop in schema["properties"].items():
+        if name in ("input_dim", "input_shape") and name not in own:
+            continue  # Layer's own legacy kwargs: probing them only makes Keras warn
         kinds = prop.get("type")
         kinds = kinds if isinstance(kinds, list) else [kinds]
         if "integer" not in kinds or "minimum" in prop or "number" in kinds:
@@ -438,6 +445,19 @@ def layer_schemas() -> dict[str, dict[str, Any]]:
                 _widen_to_fit(schema, instance.get_config())
             except Exception:  # noqa: BLE001
                 pass
+            _probe_integer_bounds(cls, schema)
+        result[name] = schema
+    # modelspec's own layers (modelspec/layers.py), known statically like Keras's
+    from modelspec import layers as own
+
+    for name in own.OWN_LAYERS:
+        cls = getattr(own, name)
+        schema = class_schema(cls, title=name, module=cls.__module__, stop=Layer, extra=base_extra,
+                              with_call=True)
+        schema["x-modelspec"]["registered_name"] = keras.saving.get_registered_name(cls)
+        instance = _sample_instance(cls, schema)
+        if instance is not None:
+            _widen_to_fit(schema, instance.get_config())
             _probe_integer_bounds(cls, schema)
         result[name] = schema
     # Aliases (Convolution2D → Conv2D) share their target's schema.
@@ -578,7 +598,7 @@ def catalogue_schemas() -> dict[str, dict[str, Any]]:
 
 def generate() -> dict[str, Any]:
     """Every generated schema file, keyed by its path under schemas/."""
-    import keras
+    from modelspec.kerasenv import keras  # first, and quietly: TensorFlow's start-up logging filtered
 
     files: dict[str, Any] = {}
     index: dict[str, Any] = {

@@ -47,6 +47,18 @@ def layer_schema_path(class_name: str) -> str | None:
     return index()["layers"].get(class_name)
 
 
+def own_layer(class_name: Any, module: Any = None, registered_name: Any = None) -> dict[str, str] | None:
+    """{"module", "registered_name"} of one of modelspec's own layers
+    (modelspec/layers.py), named as a built-in is (class_name alone) or as
+    Keras's get_config() writes it; None for any other class."""
+    path = layer_schema_path(class_name) if isinstance(class_name, str) else None
+    meta = load_schema(path)["x-modelspec"] if path else {}
+    if "registered_name" not in meta or module not in (None, meta["module"]) \
+            or registered_name not in (None, meta["registered_name"]):
+        return None
+    return {"module": meta["module"], "registered_name": meta["registered_name"]}
+
+
 def op_schema_path(module: str, class_name: str) -> str | None:
     return index()["ops"].get(module, {}).get(class_name)
 

@@ -401,9 +401,10 @@ class _Checker:
             return  # checked by walk_models
         if layer.module is not None and not self.check_module(layer.module, pointer + "/module"):
             return
-        if layer.module is not None and self.is_plugin_module(layer.module):
+        own = schemas.own_layer(layer.class_name, layer.module, layer.registered_name)
+        if own is None and layer.module is not None and self.is_plugin_module(layer.module):
             return  # a plugin class: its schema is known only once the plugin is imported
-        if layer.registered_name and ">" in str(layer.registered_name):
+        if own is None and layer.registered_name and ">" in str(layer.registered_name):
             self.error(pointer + "/registered_name", f"{what}: custom class "
                        f"'{layer.registered_name}' comes from no declared plugin", "unknown-plugin-class",
                        hint="add the module that registers it to 'plugins' and set 'module'")

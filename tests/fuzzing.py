@@ -43,6 +43,7 @@ import json
 import math
 import string
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -1261,14 +1262,18 @@ class ImportWatch:
         self._before = {m for m in sys.modules if m.split(".")[0] in HEAVY}
         original_import, original_import_module = self._import, self._import_module
 
+        # Only this thread's imports count: with TensorFlow loaded (by an
+        # earlier test in the same process) its own threads may import too.
+        thread = threading.get_ident()
+
         def watched_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
                            level: int = 0) -> Any:
-            if level == 0 and name.split(".")[0] in HEAVY:
+            if level == 0 and name.split(".")[0] in HEAVY and threading.get_ident() == thread:
                 self.seen.append(name)
             return original_import(name, globals, locals, fromlist, level)
 
         def watched_import_module(name: str, package: str | None = None) -> Any:
-            if name.split(".")[0] in HEAVY:
+            if name.split(".")[0] in HEAVY and threading.get_ident() == thread:
                 self.seen.append(name)
             return original_import_module(name, package)
 
@@ -1279,5 +1284,6 @@ class ImportWatch:
     def __exit__(self, *exc: object) -> None:
         self._builtins.__import__ = self._import
         self._importlib.import_module = self._import_module
-        after = {m for m in sys.modules if m.split(".")[0] in HEAVY}
-        self.seen.extend(sorted(after - self._before))
+        if not self._before:  # with none loaded before, any heavy module now is this block's doing
+            after = {m for m in sys.modules if m.split(".")[0] in HEAVY}
+            self.seen.extend(sorted(after - self._before))

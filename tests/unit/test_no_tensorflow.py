@@ -60,3 +60,23 @@ def test_the_cli_validate_command_imports_no_tensorflow():
     result = subprocess.run([sys.executable, "-c", code, str(ROOT / "specs" / "mnist_mlp.yaml")],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.stdout.split() == ["0", "False"], result.stderr
+
+
+def test_validating_modelspecs_own_layers_imports_no_tensorflow(tmp_path):
+    spec = tmp_path / "fm.yaml"
+    spec.write_text(
+        "modelspec: 1\n"
+        "model:\n"
+        "  class_name: Sequential\n"
+        "  config:\n"
+        "    name: s\n"
+        "    layers:\n"
+        "      - {class_name: InputLayer, config: {name: x, shape: [6]}}\n"
+        "      - {class_name: FactorizationMachine, config: {name: fm, output_dim: 3, factor_order: 2}}\n"
+        "      - class_name: FactorizationMachine\n"
+        "        module: modelspec.layers\n"
+        "        registered_name: modelspec>FactorizationMachine\n"
+        "        config: {name: fm2, output_dim: 1, factor_order: 2, activation: sigmoid}\n")
+    outcome = run_probe(str(spec))
+    assert outcome == {"heavy": [], "errors": []}
+    assert "modelspec.layers" not in outcome["heavy"]
