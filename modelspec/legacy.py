@@ -55,6 +55,28 @@ CLASS_RENAMES: dict[str, tuple[str, str]] = {
     "Deconvolution2D": ("Conv2DTranspose", "Keras 1 name"),
     "Deconvolution3D": ("Conv3DTranspose", "Keras 1 name"),
     "SeparableConvolution2D": ("SeparableConv2D", "Keras 1 name"),
+    "CuDNNLSTM": ("LSTM", "Keras 2's cuDNN-only layer; LSTM runs on cuDNN by itself when it can"),
+    "CuDNNGRU": ("GRU", "Keras 2's cuDNN-only layer; GRU runs on cuDNN by itself when it can"),
+    "ThresholdedReLU": ("ReLU", "Keras 2 layer; theta is ReLU's threshold"),
+}
+# Classes Keras 3 no longer has, and what to write instead (validate's message;
+# those in CLASS_RENAMES are also rewritten when an old file is read).
+REMOVED_LAYERS: dict[str, str] = {
+    "CuDNNLSTM": "use LSTM, which runs on cuDNN by itself when its settings allow",
+    "CuDNNGRU": "use GRU with reset_after: true (as CuDNNGRU computed), which runs on cuDNN by itself "
+                "when its settings allow",
+    "ThresholdedReLU": "use ReLU with threshold set to the old theta",
+    "LocallyConnected1D": "it has no locally connected layers; use Conv1D (weights shared across "
+                          "positions), or supply the layer as a plugin",
+    "LocallyConnected2D": "it has no locally connected layers; use Conv2D (weights shared across "
+                          "positions), or supply the layer as a plugin",
+    "Merge": "use the merging layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate "
+             "or Dot (modelspec convert rewrites Merge(mode=...) in old files)",
+    "merge": "use the merging layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate "
+             "or Dot",
+    "Highway": "Keras 2 removed it: write it as a plugin layer",
+    "MaxoutDense": "Keras 2 removed it: use Dense layers and a Maximum layer, or a plugin",
+    "TimeDistributedDense": "use TimeDistributed around a Dense layer",
 }
 # Merge(mode=...) -> the Keras 3 merge layer.
 MERGE_MODES = {"sum": "Add", "mul": "Multiply", "concat": "Concatenate", "ave": "Average",
@@ -118,6 +140,8 @@ def keras2_names(key: str) -> list[str]:
     (the table above, and the optimizers' `lr`)."""
     if key == "lr":
         return ["learning_rate"]
+    if key == "nb_epoch":
+        return ["epochs"]
     names = [new for old, new, _ in ARGUMENT_RENAMES if old == key]
     return list(dict.fromkeys(names))
 
@@ -394,6 +418,8 @@ class _Upgrader:
         if class_name in CLASS_RENAMES:
             new_name, why = CLASS_RENAMES[class_name]
             changes.append(f"{class_name} → {new_name} ({why})")
+            if class_name == "CuDNNGRU":
+                config.setdefault("reset_after", True)  # what CuDNNGRU computed
             class_name = new_name
         elif class_name == "Merge":
             return self.merge(config, old, new, what)
@@ -513,6 +539,9 @@ class _Upgrader:
             if not unit:
                 self.warn(old + "/forget_bias_init", f"{what}: forget_bias_init '{value}' has no "
                           "Keras 3 equivalent; the forget-gate bias now follows bias_initializer")
+        if class_name == "ReLU" and "theta" in config:
+            config["threshold"] = config.pop("theta")
+            changes.append("theta → threshold")
         if class_name == "GRU" and "reset_after" not in config:
             config["reset_after"] = False
             changes.append("reset_after false (the default before tf.keras 2; Keras 3 defaults to true)")

@@ -29,7 +29,7 @@ import jsonschema.exceptions
 
 from modelspec import bytecode, schemas
 from modelspec.diagnostics import Diagnostic, Severity, join_pointer
-from modelspec.legacy import foreign_model_class, keras2_names
+from modelspec.legacy import REMOVED_LAYERS, foreign_model_class, keras2_names
 from modelspec.normalize import (
     MODEL_CLASSES,
     LayerEntry,
@@ -92,7 +92,7 @@ def _parameter_hint(key: str, allowed: list[str]) -> tuple[str | None, str | Non
     """(the parameter an unknown key stands for, the hint saying so)."""
     renamed = next((name for name in keras2_names(key) if name in allowed), None)
     if renamed is not None:
-        return renamed, f"'{key}' is the Keras 2 name; Keras 3 calls it '{renamed}'"
+        return renamed, f"'{key}' is the Keras 1/2 name; Keras 3 calls it '{renamed}'"
     match = closest(key, allowed)
     return match, f"did you mean '{match}'?" if match else None
 
@@ -413,6 +413,10 @@ class _Checker:
             path = schemas.op_schema_path(layer.module, layer.class_name)
         else:
             path = schemas.layer_schema_path(layer.class_name)
+        if path is None and layer.class_name in REMOVED_LAYERS:
+            self.error(pointer + "/class_name", f"{what}: {layer.class_name} is not in Keras 3: "
+                       f"{REMOVED_LAYERS[layer.class_name]}", "removed-layer")
+            return
         if path is None:
             candidates = list(schemas.index()["layers"])
             close = did_you_mean(layer.class_name, candidates)

@@ -278,3 +278,29 @@ def test_bytecode_written_by_this_python_runs_with_unsafe_and_a_warning(tmp_path
     assert "warning: /config/layers/1/config/function: runs Python bytecode from the file" in proc.stderr
     model = modelspec.build(str(tmp_path / "spec.yaml"), allow_unsafe=True)
     assert np.allclose(model.predict(np.ones((2, 3), "float32"), verbose=0), 2.0)
+
+
+def test_keras_2_cudnn_and_thresholded_layers_build_as_their_keras_3_replacements(tmp_path):
+    import numpy as np
+
+    import modelspec
+
+    def layer(class_name, name, inbound, **config):
+        return {"class_name": class_name, "name": name, "config": {"name": name, **config},
+                "inbound_nodes": [[[n, 0, 0, {}] for n in inbound]] if inbound else []}
+
+    document = {"class_name": "Model", "keras_version": "2.2.4", "backend": "tensorflow", "config": {
+        "name": "m", "input_layers": [["x", 0, 0]], "output_layers": [["relu", 0, 0]], "layers": [
+            layer("InputLayer", "x", [], batch_input_shape=[None, 5, 3], dtype="float32"),
+            layer("CuDNNLSTM", "lstm", ["x"], units=4, return_sequences=True),
+            layer("CuDNNGRU", "gru", ["lstm"], units=2),
+            layer("ThresholdedReLU", "relu", ["gru"], theta=0.1)]}}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(document))
+    model = modelspec.build(str(path))
+    assert [type(lay).__name__ for lay in model.layers[1:]] == ["LSTM", "GRU", "ReLU"]
+    assert model.get_layer("gru").reset_after is True  # as CuDNNGRU computed
+    assert model.output_shape == (None, 2)
+    x = np.linspace(-1, 1, 11, dtype="float32")[:, None]
+    relu = model.get_layer("relu")
+    np.testing.assert_allclose(np.asarray(relu(x)), np.where(x > 0.1, x, 0), atol=1e-7)

@@ -137,6 +137,10 @@ RENAMES = [
     ("DepthwiseConv2D", {"kernel_size": [3, 3], "groups": 1}, "DepthwiseConv2D", {"kernel_size": [3, 3]},
      "groups dropped"),
     ("Dense", {"units": 2, "dtype": "float"}, "Dense", {"units": 2, "dtype": "float32"}, "dtype 'float' → 'float32'"),
+    ("CuDNNLSTM", {"units": 4, "return_sequences": True}, "LSTM", {"units": 4, "return_sequences": True},
+     "CuDNNLSTM → LSTM"),
+    ("CuDNNGRU", {"units": 4}, "GRU", {"units": 4, "reset_after": True}, "CuDNNGRU → GRU"),
+    ("ThresholdedReLU", {"theta": 0.5}, "ReLU", {"threshold": 0.5}, "theta → threshold"),
 ]
 
 
@@ -423,3 +427,32 @@ def test_any_value_anywhere_in_an_old_file_gives_diagnostics_never_a_crash(name)
             upgraded = upgrade(mutated)
             data = upgraded.data if upgraded is not None else mutated
             validate_document(data)  # must not raise
+
+
+@pytest.mark.parametrize(("class_name", "advice"), [
+    ("CuDNNLSTM", "use LSTM, which runs on cuDNN by itself"),
+    ("CuDNNGRU", "use GRU with reset_after: true"),
+    ("ThresholdedReLU", "use ReLU with threshold set to the old theta"),
+    ("LocallyConnected1D", "use Conv1D"),
+    ("LocallyConnected2D", "use Conv2D"),
+    ("Merge", "use the merging layers: Add, Subtract"),
+    ("merge", "use the merging layers"),
+])
+def test_a_class_keras_3_dropped_gets_its_replacement_named(class_name, advice):
+    spec = {"modelspec": 1, "model": {"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "InputLayer", "config": {"name": "x", "shape": [5, 3]}},
+        {"class_name": class_name, "config": {"name": "l"}}]}}}
+    found = [d for d in modelspec.validate(spec) if d.is_error]
+    assert [(d.code, d.pointer) for d in found] == [("removed-layer", "/model/config/layers/1/class_name")]
+    assert found[0].message.startswith(f"layer 'l': {class_name} is not in Keras 3: ")
+    assert advice in found[0].message
+
+
+def test_nb_epoch_is_named_as_the_keras_1_epochs():
+    spec = {"modelspec": 1, "model": {"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "InputLayer", "config": {"name": "x", "shape": [3]}},
+        {"class_name": "Dense", "config": {"name": "d", "units": 1}}]}},
+        "data": {"train": {"format": "synthetic", "samples": 8}}, "fit": {"data": "train", "nb_epoch": 2}}
+    (error,) = [d for d in modelspec.validate(spec) if d.is_error]
+    assert error.pointer == "/fit/nb_epoch"
+    assert error.hint == "'nb_epoch' is the Keras 1/2 name; Keras 3 calls it 'epochs'"
