@@ -404,16 +404,38 @@ def _bounded_build(builder: _Builder, ir: ModelIR, max_params: int | None) -> ke
     from keras.src.backend.common.stateless_scope import StatelessScope
     from keras.src.backend.common.variables import initialize_all_variables
 
-    with StatelessScope(initialize_variables=False):
+    def too_many(count: int, allocated: str) -> _BuildFailure:
+        return _BuildFailure(Diagnostic(
+            ir.pointer, f"the model has {count:,} parameters ({count * 4 / 1e9:,.1f} GB as float32), "
+            f"more than the limit of {max_params:,}; {allocated}", code="too-many-params",
+            hint="check the layer sizes; --max-params N raises the limit"))
+
+    def pending_count() -> int:
+        pending = global_state.get_global_attribute("uninitialized_variables") or []
+        return sum(_size(variable.shape) for variable in pending)
+
+    try:
+        with StatelessScope(initialize_variables=False):
+            model = builder.model(ir)
+    except _BuildFailure as failure:
+        # Layers that create a variable from a value while being called (a
+        # stateful RNN's states) cannot be built with initialisation deferred:
+        # bound what was counted before it, then build the usual way.
+        if "stateless scope" not in failure.diagnostic.message:
+            raise
+        count = pending_count()
+        global_state.set_global_attribute("uninitialized_variables", [])
+        if count > max_params:
+            raise too_many(count, "nothing was allocated") from None
         model = builder.model(ir)
-    pending = global_state.get_global_attribute("uninitialized_variables") or []
-    count = sum(_size(variable.shape) for variable in pending)
+        if model.count_params() > max_params:
+            raise too_many(model.count_params(), "its layers create state while called, so it was "
+                           "counted after allocating") from None
+        return model
+    count = pending_count()
     if count > max_params:
         global_state.set_global_attribute("uninitialized_variables", [])
-        raise _BuildFailure(Diagnostic(
-            ir.pointer, f"the model has {count:,} parameters ({count * 4 / 1e9:,.1f} GB as float32), "
-            f"more than the limit of {max_params:,}; nothing was allocated", code="too-many-params",
-            hint="check the layer sizes; --max-params N raises the limit"))
+        raise too_many(count, "nothing was allocated")
     initialize_all_variables()
     return model
 

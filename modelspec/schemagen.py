@@ -182,6 +182,12 @@ def _type_from_default(default: Any, description: str) -> dict[str, Any]:
     if isinstance(default, str):
         return {"type": "string"}
     if isinstance(default, (tuple, list)):
+        # "Int, or tuple of 2 ints": Keras takes the single number too
+        head = description.lower()[:80]
+        if re.match(r"^(positive )?(int|integer)s?\b", head) or re.search(r"\bint(eger)?,? or\b", head):
+            return {"type": ["integer", "array"]}
+        if re.match(r"^float\b", head) or re.search(r"\bfloat,? or\b", head):
+            return {"type": ["number", "array"]}
         return {"type": "array"}
     return {}
 

@@ -432,3 +432,14 @@ def test_axes_and_other_integers_that_take_minus_one_stay_unbounded():
 def test_a_dict_with_data_no_file_could_hold_is_refused():
     found = errors({"modelspec": 1, 3: 1, "model": {"a": {1, 2}}})
     assert {(d.code, d.pointer) for d in found} == {("key-type", ""), ("value-type", "/model/a")}
+
+
+@pytest.mark.parametrize(("layer", "key", "value"), [
+    ("MaxPooling2D", "pool_size", 2), ("Cropping1D", "cropping", 1), ("Conv2D", "strides", 2),
+    ("UpSampling2D", "size", 3), ("ZeroPadding2D", "padding", 1),
+])
+def test_int_or_tuple_parameters_take_a_single_int(layer, key, value):
+    # "Int, or tuple of 2 ints" in Keras's docstring: the schema takes both
+    config = {"name": "hidden", key: value, **({"filters": 2, "kernel_size": 3} if layer == "Conv2D" else {})}
+    spec = spec_with(lambda s: layers(s)[1].update(class_name=layer, config=config))
+    assert [d.message for d in errors(spec) if d.pointer.endswith("/" + key)] == []
