@@ -403,7 +403,12 @@ class _Checker:
             return
         own = schemas.own_layer(layer.class_name, layer.module, layer.registered_name)
         if own is None and layer.module is not None and self.is_plugin_module(layer.module):
-            return  # a plugin class: its schema is known only once the plugin is imported
+            # a plugin class: its schema is known only once the plugin is imported
+            self.error(pointer + "/class_name", f"{what}: {layer.class_name} comes from plugin module "
+                       f"'{layer.module}'; its config is accepted as it is, unchecked (validate "
+                       "--plugins-schema imports the plugin and checks it)", "plugin-layer",
+                       severity=Severity.NOTE)
+            return
         if own is None and layer.registered_name and ">" in str(layer.registered_name):
             self.error(pointer + "/registered_name", f"{what}: custom class "
                        f"'{layer.registered_name}' comes from no declared plugin", "unknown-plugin-class",

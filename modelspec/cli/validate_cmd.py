@@ -1,4 +1,5 @@
-"""modelspec validate FILE...: report every problem, located, without importing Keras."""
+"""modelspec validate FILE...: report every problem, located, without importing Keras
+(unless --plugins-schema asks to import the spec's plugins)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "or a JSON list on stdout")
     parser.add_argument("--unsafe", action="store_true",
                         help="accept Lambda layers and other classes that run code")
+    parser.add_argument("--plugins-schema", action="store_true",
+                        help="import the spec's plugins (this runs their code, and imports Keras) "
+                        "and check their layers' configs against schemas derived from the classes; "
+                        "without it, plugin layers' configs are accepted unchecked, with a note")
 
 
 def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     diagnostics = []
     for path in args.files:
-        diagnostics.extend(validate(path, allow_unsafe=args.unsafe))
+        found = validate(path, allow_unsafe=args.unsafe)
+        if args.plugins_schema:
+            from modelspec.plugin_schema import check_plugin_layers
+
+            found = check_plugin_layers(path, found)
+        diagnostics.extend(found)
     errors = [d for d in diagnostics if d.is_error]
     if args.format == "json":
         print(render_json(diagnostics), file=stdout)
