@@ -53,7 +53,8 @@ class Diagnostic:
         text = f"{where}: {self.severity.value}: {pointer}: {self.message}"
         if self.hint:
             text += f"\n    hint: {self.hint}"
-        return text
+        # a lone surrogate (JSON allows "\udcff") cannot be written as UTF-8: show it escaped
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class SpecError(Exception):

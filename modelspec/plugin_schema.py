@@ -17,8 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-import jsonschema
-
+from modelspec import schemas
 from modelspec.diagnostics import Diagnostic, SpecError, sort_diagnostics
 from modelspec.normalize import LayerEntry, parse_model, walk_models
 from modelspec.spec import Spec, load
@@ -77,7 +76,7 @@ def check_plugin_layers(source: Any, diagnostics: list[Diagnostic]) -> list[Diag
             continue
         schema = schemagen.class_schema(cls, title=layer.class_name, module=layer.module,
                                         stop=keras.layers.Layer, extra=extra)
-        for error in jsonschema.Draft202012Validator(schema).iter_errors(layer.config):
+        for error in schemas.Validator(schema).iter_errors(layer.config):
             checker.report_schema_error(error, layer.config_pointer, what)
         checked.add(layer.pointer + "/class_name")
     kept = [d for d in diagnostics if not (d.code == "plugin-layer" and d.pointer in checked)]

@@ -176,7 +176,11 @@ def _type_from_default(default: Any, description: str) -> dict[str, Any]:
         head = description.lower()
         if "tuple" in head or "list" in head:
             return {"type": ["integer", "array"]}
-        return {"type": "integer"}
+        # an int default alone does not make an int parameter (MaxNorm's
+        # max_value=2 takes 2.0): only the docstring saying so does
+        if not description or re.search(r"\bint(eger)?s?\b|number of|\bindex\b|\baxis\b|\bseed\b", head):
+            return {"type": "integer"}
+        return {"type": "number"}
     if isinstance(default, float):
         return {"type": "number"}
     if isinstance(default, str):
@@ -340,19 +344,42 @@ def class_schema(
 
 
 def _widen_to_fit(schema: dict[str, Any], config: dict[str, Any]) -> None:
-    """Widen properties whose derived type rejects Keras's own get_config()."""
-    import jsonschema
+    """Widen properties whose derived type rejects Keras's own get_config()
+    (checked with modelspec's strict "integer", as the validator will)."""
+    from modelspec.schemas import Validator
 
     for key, value in config.items():
         prop = schema["properties"].get(key)
         if prop is None:
             schema["properties"][key] = {}
             continue
-        if "type" in prop and not jsonschema.Draft202012Validator(prop).is_valid(
-            json.loads(json.dumps(value, default=str))
-        ):
-            for keyword in ("type", "minimum", "maximum", "items"):
-                prop.pop(keyword, None)
+        value = json.loads(json.dumps(value, default=str))
+        if "type" not in prop or Validator(prop).is_valid(value):
+            continue
+        kinds = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+        if isinstance(value, float) and "integer" in kinds:
+            # an int default that Keras keeps as a float (MaxNorm's max_value 2 -> 2.0)
+            kinds = list(dict.fromkeys("number" if k == "integer" else k for k in kinds))
+            prop["type"] = kinds if len(kinds) > 1 else kinds[0]
+            if Validator(prop).is_valid(value):
+                continue
+        for keyword in ("type", "minimum", "maximum", "items"):
+            prop.pop(keyword, None)
+
+
+def _widen_catalogue_class(cls: type, schema: dict[str, Any]) -> None:
+    """A catalogue class (constraint, optimizer, ...) built with its defaults:
+    its get_config() must fit the schema too."""
+    if schema["required"]:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = cls().get_config()
+    except Exception:  # noqa: BLE001 - a class that needs arguments is left as derived
+        return
+    if isinstance(config, dict):
+        _widen_to_fit(schema, config)
 
 
 def _sample_instance(cls: type, schema: dict[str, Any]) -> Any:
@@ -499,6 +526,7 @@ def _catalogue(
     defs = {}
     for name, cls in sorted(classes.items()):
         schema = class_schema(cls, title=name, module=module, stop=stop)
+        _widen_catalogue_class(cls, schema)
         if kind == "callbacks":
             schema["x-modelspec"]["module"] = "keras.callbacks"
         defs[name] = schema

@@ -27,6 +27,17 @@ def load_schema(relative: str) -> dict[str, Any]:
         return json.load(handle)
 
 
+def _is_integer(_checker: Any, instance: Any) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+#: Draft 2020-12, except that "integer" means a written integer: JSON Schema
+#: also counts 1.0, which Keras refuses where it wants an int (units: 1.0).
+Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+
+
 @functools.cache
 def index() -> dict[str, Any]:
     return load_schema("index.json")
@@ -36,7 +47,7 @@ def index() -> dict[str, Any]:
 def validator(relative: str) -> jsonschema.protocols.Validator:
     """A compiled Draft 2020-12 validator for one schema file (format checks on)."""
     schema = load_schema(relative)
-    return jsonschema.Draft202012Validator(schema)
+    return Validator(schema)
 
 
 def spec_validator() -> jsonschema.protocols.Validator:
@@ -73,7 +84,7 @@ def catalogue_class_validator(kind: str, class_name: str) -> jsonschema.protocol
     schema = catalogue(kind)["$defs"].get(class_name)
     if schema is None:
         return None
-    return jsonschema.Draft202012Validator(schema)
+    return Validator(schema)
 
 
 @functools.cache

@@ -441,6 +441,9 @@ class _Checker:
             config = {k: v for k, v in config.items() if k not in LEGACY_LAYER_KEYS}
         for error in schemas.validator(path).iter_errors(config):
             self.report_schema_error(error, layer.config_pointer, what)
+        if layer.class_name == "InputLayer" and config.get("shape") is None and config.get("batch_shape") is None:
+            self.error(layer.config_pointer, f"{what}: an InputLayer needs its shape", "missing-parameter",
+                       hint="give shape: [...] (without the batch axis), or batch_shape: [null, ...]")
         meta = schema["x-modelspec"]
         for key, kind in meta.get("catalogues", {}).items():
             if key in config and config[key] is not None:

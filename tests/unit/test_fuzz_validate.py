@@ -218,6 +218,21 @@ def _deep_list(depth: int) -> list:
     return value
 
 
+def test_a_lone_surrogate_in_a_message_is_escaped_on_a_strict_stream(tmp_path):
+    # found by bench_fuzz seed 1: JSON's "\udcff" reached stderr unencodable
+    import io
+
+    from modelspec.cli.main import main
+
+    path = tmp_path / "spec.json"
+    path.write_text('{"modelspec": "\\udcff", "model": {}}', encoding="ascii")
+    raw = io.BytesIO()
+    stderr = io.TextIOWrapper(raw, encoding="utf-8", errors="strict")
+    assert main(["validate", str(path)], stdout=io.StringIO(), stderr=stderr) == 1
+    stderr.flush()
+    assert "modelspec must be 1, got '\\udcff'" in raw.getvalue().decode("utf-8")
+
+
 FOUND_DICTS = {
     "value-500-deep": {"modelspec": 1, "x": _deep_list(500)},  # spec.plain_data recursed once per level
     "non-string-key": {"modelspec": 1, 3: 1},  # validator.did_you_mean ran difflib on an int

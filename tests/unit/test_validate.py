@@ -443,3 +443,23 @@ def test_int_or_tuple_parameters_take_a_single_int(layer, key, value):
     config = {"name": "hidden", key: value, **({"filters": 2, "kernel_size": 3} if layer == "Conv2D" else {})}
     spec = spec_with(lambda s: layers(s)[1].update(class_name=layer, config=config))
     assert [d.message for d in errors(spec) if d.pointer.endswith("/" + key)] == []
+
+
+def test_an_integer_parameter_refuses_a_float_keras_would_refuse():
+    # JSON Schema counts 1.0 as an integer; Keras's Dense(units=1.0) raises
+    spec = spec_with(lambda s: layers(s)[1]["config"].update(units=4.0))
+    (error,) = errors(spec)
+    assert error.message == "layer 'hidden': units must be an integer, got 4.0"
+
+
+def test_a_float_where_keras_keeps_a_float_is_fine():
+    # MaxNorm(max_value=2) has an int default, but Keras writes 2.0 back
+    spec = spec_with(lambda s: layers(s)[1]["config"].update(
+        kernel_constraint={"class_name": "MaxNorm", "config": {"max_value": 2.0, "axis": 0}}))
+    assert errors(spec) == []
+
+
+def test_an_input_layer_without_a_shape_is_refused():
+    spec = spec_with(lambda s: layers(s)[0]["config"].pop("shape"))
+    (error,) = errors(spec)
+    assert (error.pointer, error.message) == ("/model/config/layers/0/config", "layer 'x': an InputLayer needs its shape")
