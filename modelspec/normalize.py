@@ -29,6 +29,7 @@ from typing import Any
 
 from modelspec import schemas
 from modelspec.diagnostics import Diagnostic, join_pointer
+from modelspec.loader import MAX_REPORTED
 
 REF_PATTERN = re.compile(r"^([^\[\]]+?)(?:\[(\d+)\])?(?:\[(\d+)\])?$")
 FUNCTIONAL_CLASSES = {"Functional", "Model"}
@@ -244,16 +245,16 @@ class _Parser:
 
     # -- layers and models ----------------------------------------------
     def unknown_keys(self, value: dict[str, Any], allowed: set[str], pointer: str, what: str) -> None:
-        for key in value:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else None
-                if allowed is SEQUENTIAL_KEYS and key in FUNCTIONAL_KEYS:
-                    # a near name ('layers') would be the wrong advice
-                    hint = ("a Sequential model's input is its first layer and its output its last; "
-                            "to wire layers by name, make it class_name: Functional")
-                self.error(join_pointer_from(pointer, key), f"unknown key '{key}' in {what}",
-                           "unknown-key", hint=hint)
+        unknown = [key for key in value if key not in allowed][: MAX_REPORTED + 1]  # no more are shown
+        for key in unknown:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else None
+            if allowed is SEQUENTIAL_KEYS and key in FUNCTIONAL_KEYS:
+                # a near name ('layers') would be the wrong advice
+                hint = ("a Sequential model's input is its first layer and its output its last; "
+                        "to wire layers by name, make it class_name: Functional")
+            self.error(join_pointer_from(pointer, key), f"unknown key '{key}' in {what}",
+                       "unknown-key", hint=hint)
 
     def parse_layer(self, entry: Any, pointer: str, functional: bool) -> LayerEntry | None:
         if not isinstance(entry, dict):

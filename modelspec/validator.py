@@ -30,6 +30,7 @@ import jsonschema.exceptions
 from modelspec import bytecode, schemas
 from modelspec.diagnostics import Diagnostic, Severity, join_pointer
 from modelspec.legacy import REMOVED_LAYERS, foreign_model_class, keras2_names
+from modelspec.loader import MAX_REPORTED
 from modelspec.normalize import (
     MODEL_CLASSES,
     LayerEntry,
@@ -203,7 +204,9 @@ class _Checker:
         pointer = prefix + "".join(join_pointer(p) for p in error.absolute_path)
         if error.validator == "additionalProperties":
             allowed = list(error.schema.get("properties", {}))
-            extras = [k for k in error.instance if k not in allowed]
+            # past MAX_REPORTED nothing more is shown (loader.cap_reported), so
+            # a file of 60,000 unknown keys costs no more than one of 1,001
+            extras = [k for k in error.instance if k not in allowed][: MAX_REPORTED + 1]
             for key in extras:
                 _, hint = _parameter_hint(key, allowed)
                 self.error(pointer + join_pointer(key), (f"unknown parameter '{key}' for {what}" if what else f"unknown key '{key}'"),
@@ -213,8 +216,9 @@ class _Checker:
             missing = re.findall(r"'([^']+)' is a required property", error.message)
             name = missing[0] if missing else error.message
             allowed = list(error.schema.get("properties", {}))
-            if isinstance(error.instance, dict) and any(
-                    _parameter_hint(key, allowed)[0] == name for key in error.instance if key not in allowed):
+            unknown = [key for key in error.instance if key not in allowed][: MAX_REPORTED + 1] \
+                if isinstance(error.instance, dict) else []
+            if any(_parameter_hint(key, allowed)[0] == name for key in unknown):
                 return  # the unknown key's "did you mean" already says it (one diagnostic per cause)
             hint = "add 'modelspec: 1' (the spec format version) as the first line" \
                 if name == "modelspec" and not what else None
