@@ -65,7 +65,6 @@ def check_plugin_layers(source: Any, diagnostics: list[Diagnostic]) -> list[Diag
         return diagnostics + list(error.diagnostics)
     checker = _Checker(spec.data)
     checked: set[str] = set()
-    extra = {"input_dim": {"type": ["integer", "null"]}, "input_shape": {"type": ["array", "null"]}}
     for layer in layers:
         what = f"layer '{layer.name}'" if layer.name else f"{layer.class_name} layer"
         cls = _plugin_class(layer)
@@ -75,7 +74,7 @@ def check_plugin_layers(source: Any, diagnostics: list[Diagnostic]) -> list[Diag
                           "unknown-plugin-class")
             continue
         schema = schemagen.class_schema(cls, title=layer.class_name, module=layer.module,
-                                        stop=keras.layers.Layer, extra=extra)
+                                        stop=keras.layers.Layer, extra=schemagen.LAYER_KWARGS)
         for error in schemas.Validator(schema).iter_errors(layer.config):
             checker.report_schema_error(error, layer.config_pointer, what)
         checked.add(layer.pointer + "/class_name")

@@ -64,6 +64,12 @@ CATALOGUE_BY_NAME = {
 
 # Sample constructor arguments, used only to check that Keras's own
 # get_config() output validates against the generated schema.
+#: Layer's own **kwargs accept these two (see keras.layers.Layer.__init__).
+LAYER_KWARGS: dict[str, dict[str, Any]] = {
+    "input_dim": {"type": ["integer", "null"]},
+    "input_shape": {"type": ["array", "null"]},
+}
+
 _SHAPE = {"type": ["array", "null"], "items": {"type": ["integer", "null"], "minimum": 0}}
 #: Parameters whose schema neither the docstring nor the default gives.
 PARAMETER_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
@@ -412,7 +418,7 @@ def _probe_integer_bounds(cls: type, schema: dict[str, Any]) -> None:
         return
     own = inspect.signature(cls.__init__).parameters
     for name, prop in schema["properties"].items():
-        if name in ("input_dim", "input_shape") and name not in own:
+        if name in LAYER_KWARGS and name not in own:
             continue  # Layer's own legacy kwargs: probing them only makes Keras warn
         kinds = prop.get("type")
         kinds = kinds if isinstance(kinds, list) else [kinds]
@@ -450,11 +456,6 @@ def layer_schemas() -> dict[str, dict[str, Any]]:
     import keras
     from keras.src.layers.layer import Layer
 
-    # Layer's own **kwargs accept these two (see Layer.__init__).
-    base_extra = {
-        "input_dim": {"type": ["integer", "null"]},
-        "input_shape": {"type": ["array", "null"]},
-    }
     result: dict[str, dict[str, Any]] = {}
     for name in sorted(dir(keras.layers)):
         cls = getattr(keras.layers, name)
@@ -465,7 +466,7 @@ def layer_schemas() -> dict[str, dict[str, Any]]:
         if cls.__name__ != name:
             continue  # an alias such as Convolution2D: listed under its class name
         schema = class_schema(
-            cls, title=name, module="keras.layers", stop=Layer, extra=base_extra,
+            cls, title=name, module="keras.layers", stop=Layer, extra=LAYER_KWARGS,
             with_call=True,
         )
         if name == "InputLayer":
@@ -485,7 +486,7 @@ def layer_schemas() -> dict[str, dict[str, Any]]:
 
     for name in own.OWN_LAYERS:
         cls = getattr(own, name)
-        schema = class_schema(cls, title=name, module=cls.__module__, stop=Layer, extra=base_extra,
+        schema = class_schema(cls, title=name, module=cls.__module__, stop=Layer, extra=LAYER_KWARGS,
                               with_call=True)
         schema["x-modelspec"]["registered_name"] = keras.saving.get_registered_name(cls)
         instance = _sample_instance(cls, schema)
