@@ -12,6 +12,10 @@ if TYPE_CHECKING:
 
 __all__ = ["load", "validate", "build", "from_model"]
 
+# A spec from a stranger must not make `build`/`summary` allocate without
+# bound: one billion float32 parameters are 4 GB (see builder._bounded_build).
+DEFAULT_MAX_PARAMS = 1_000_000_000
+
 
 def validate(source: SpecLike, *, allow_unsafe: bool = False) -> list[Diagnostic]:
     """Every problem in a spec, located and sorted; an empty list means valid.
@@ -57,7 +61,7 @@ def load_with_overrides(source: SpecLike, overrides: list[str]) -> Spec:
 
 
 def build(source: SpecLike, *, allow_plugins: bool = False, allow_unsafe: bool = False,
-          max_params: int | None = 1_000_000_000) -> keras.Model:
+          max_params: int | None = DEFAULT_MAX_PARAMS) -> keras.Model:
     """Build the Keras model a spec describes, compiled when it has `compile`.
 
     Args:

@@ -30,6 +30,7 @@ from typing import Any
 
 from modelspec import layers as _own_layers  # noqa: F401 - registers modelspec's layers with Keras
 from modelspec import schemas
+from modelspec.api import DEFAULT_MAX_PARAMS
 from modelspec.diagnostics import Diagnostic, Severity, SpecError
 from modelspec.kerasenv import keras
 from modelspec.normalize import (
@@ -47,11 +48,6 @@ from modelspec.validator import (
     validate_document,
 )
 
-# A spec from a stranger must not make `summary` allocate without bound: the
-# model is built with its weights' initialisation deferred (Keras's
-# StatelessScope), its parameters are counted, and only then are the weights
-# created. One billion float32 parameters are 4 GB; --max-params changes it.
-DEFAULT_MAX_PARAMS = 1_000_000_000
 BUILD_STACK_BYTES = 512 * 1024 * 1024
 BUILD_RECURSION_LIMIT = 200_000
 
@@ -396,7 +392,9 @@ def _with_module(value: Any, module: str) -> Any:
 
 def _bounded_build(builder: _Builder, ir: ModelIR, max_params: int | None) -> keras.Model:
     """builder.model(ir), refusing a model of more than max_params parameters
-    before any weight is allocated. Runs in the build thread: Keras keeps its
+    before any weight is allocated: the model is built with its weights'
+    initialisation deferred (Keras's StatelessScope), its parameters are
+    counted, and only then are the weights created. Runs in the build thread: Keras keeps its
     scopes and its list of variables to initialise per thread."""
     if max_params is None:
         return builder.model(ir)

@@ -196,8 +196,7 @@ def _concise_wrapped(value: Any) -> Any:
         return [_concise_wrapped(v) for v in value]
     if not (isinstance(value, dict) and isinstance(value.get("config"), dict) and "class_name" in value):
         return value
-    builtin = (value.get("module") in (None, "keras.layers") and value.get("registered_name") is None) \
-        or schemas.own_layer(value["class_name"], value.get("module"), value.get("registered_name")) is not None
+    builtin = schemas.is_builtin_form(value["class_name"], value.get("module"), value.get("registered_name"))
     if not builtin:
         return {k: v for k, v in value.items() if k != "build_config"}
     return {"class_name": value["class_name"], "config": simplify_layer(value)}

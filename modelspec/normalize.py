@@ -464,8 +464,7 @@ def _entry_to_concise(entry: dict[str, Any], simplify: LayerSimplifier | None,
     class_name = entry["class_name"]
     result: dict[str, Any] = {"class_name": class_name}
     module = entry.get("module")
-    builtin = (module in (None, "keras.layers") and entry.get("registered_name") is None) \
-        or schemas.own_layer(class_name, module, entry.get("registered_name")) is not None
+    builtin = schemas.is_builtin_form(class_name, module, entry.get("registered_name"))
     is_model = class_name in MODEL_CLASSES and "layers" in entry.get("config", {})
     if is_model:
         result["config"] = to_concise(entry, simplify, drop_call_context=drop_call_context)["config"]

@@ -70,6 +70,14 @@ def own_layer(class_name: Any, module: Any = None, registered_name: Any = None) 
     return {"module": meta["module"], "registered_name": meta["registered_name"]}
 
 
+def is_builtin_form(class_name: Any, module: Any, registered_name: Any) -> bool:
+    """Whether a layer entry names a class modelspec knows statically (Keras's
+    layers, or its own), so that a concise spec may leave module and
+    registered_name out."""
+    return (module in (None, "keras.layers") and registered_name is None) \
+        or own_layer(class_name, module, registered_name) is not None
+
+
 def op_schema_path(module: str, class_name: str) -> str | None:
     return index()["ops"].get(module, {}).get(class_name)
 

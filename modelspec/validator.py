@@ -65,6 +65,19 @@ TYPE_WORDS = {"array": "a list", "object": "a mapping", "string": "a string", "i
 COMPILE_PER_OUTPUT = ("loss", "loss_weights", "metrics", "weighted_metrics")
 
 
+def _keras_module(module: Any) -> bool:
+    """A serialized function's module that names no user code: none, builtins or Keras's."""
+    return module in (None, "builtins") or str(module).startswith("keras.")
+
+
+def _names_keras_function(value: dict[str, Any]) -> bool:
+    """Whether a serialized function names one of Keras's activations, losses or
+    metrics: the only functions a spec may name."""
+    name = value.get("config")
+    return isinstance(name, str) and any(name in schemas.catalogue_names(kind)
+                                         for kind in ("activations", "losses", "metrics"))
+
+
 def _behind_cycle(names: list[str]) -> str | None:
     if not names:
         return None
@@ -259,7 +272,6 @@ class _Checker:
     # -- serialized objects anywhere ---------------------------------------------
     def scan_serialized_objects(self) -> None:
         """Refuse Python code and foreign modules anywhere in model and compile."""
-        function_names = self.function_names()
         for section in ("model", "compile", "fit", "evaluate", "predict"):
             if section not in self.data:
                 continue
@@ -278,21 +290,14 @@ class _Checker:
                 if self.reported_as_refused_layer(value):
                     continue  # check_layer refuses the whole layer, naming what it would run
                 if class_name == "function":
-                    if value.get("module") not in (None, "builtins") and not str(
-                            value.get("module")).startswith("keras."):
+                    if not _keras_module(value.get("module")):
                         self.check_module(value.get("module"), pointer + "/module")
-                    elif not (isinstance(value.get("config"), str) and value["config"] in function_names):
+                    elif not _names_keras_function(value):
                         self.refuse_function(value, pointer)
                     continue
                 if "module" in value:
                     self.check_module(value["module"], pointer + "/module")
                 stack.extend((v, pointer + join_pointer(k)) for k, v in value.items())
-
-    @staticmethod
-    def function_names() -> frozenset[str]:
-        """What a serialized function may name: Keras's activations, losses and metrics."""
-        return frozenset(schemas.catalogue_names("activations") | schemas.catalogue_names("losses")
-                         | schemas.catalogue_names("metrics"))
 
     def reported_as_refused_layer(self, value: dict[str, Any]) -> bool:
         """A refused layer (Lambda, TFSMLayer, ...) that check_layer reports as one
@@ -388,9 +393,7 @@ class _Checker:
                 module = function.get("module")
                 reason += f"; this one calls {describe(function.get('config'))}" + (
                     f" from module '{module}'" if isinstance(module, str) else "")
-                named = function.get("config")
-                if not (isinstance(named, str) and named in self.function_names() and (
-                        module in (None, "builtins") or str(module).startswith("keras."))):
+                if not (_keras_module(module) and _names_keras_function(function)):
                     hint = ("even --unsafe allows only Keras's activations, losses and metrics by name: "
                             "write the function as a layer class and load it as a plugin")
             if not self.allow_unsafe:
@@ -657,9 +660,14 @@ class _Checker:
             stuck = {k for k, n in waiting.items() if n > 0}
             order = {key: index for index, key in enumerate(deps)}
             path = [min(stuck, key=order.__getitem__)]
-            while path.count(path[-1]) < 2:
-                path.append(min((n for n in deps[path[-1]] if n in stuck), key=order.__getitem__))
-            loop = path[path.index(path[-1]):]
+            place = {path[0]: 0}
+            while True:
+                step = min((n for n in deps[path[-1]] if n in stuck), key=order.__getitem__)
+                if step in place:
+                    break
+                place[step] = len(path)
+                path.append(step)
+            loop = path[place[step]:] + [step]
             loop.reverse()  # the way data flows: each feeds the next
             start = min(range(len(loop) - 1), key=lambda i: order[loop[i]])
             loop = loop[start:-1] + loop[:start + 1]

@@ -7,7 +7,7 @@ import os
 import warnings
 from typing import TextIO
 
-from modelspec.api import validate
+from modelspec.api import DEFAULT_MAX_PARAMS, validate
 from modelspec.diagnostics import SpecError
 
 SUMMARY_WIDTH = 120
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="import the modules the spec lists under 'plugins'")
     parser.add_argument("--unsafe", action="store_true",
                         help="accept Lambda layers and other classes that run code")
-    parser.add_argument("--max-params", type=int, default=1_000_000_000, metavar="N",
+    parser.add_argument("--max-params", type=int, default=DEFAULT_MAX_PARAMS, metavar="N",
                         help="refuse, before allocating anything, a model of more than N "
                         "parameters (default: 1,000,000,000)")
 
