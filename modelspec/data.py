@@ -87,7 +87,9 @@ CSV_COUNT_BYTES = 64 * 1024 * 1024
 #: csv: column dtypes that tf.data's CsvDataset reads
 CSV_DTYPES = ("float32", "float64", "int32", "int64", "string")
 
-FORMATS = ("npz", "npy", "csv", "synthetic", "python", "interactions")
+FORMATS = ("npz", "npy", "csv", "synthetic", "python", "interactions", "text")
+#: text: the TextVectorization arguments `vectorize` may set (output_mode is always "int")
+VECTORIZE_KEYS = ("max_tokens", "output_sequence_length", "standardize", "split", "ngrams")
 
 ROLES_NEEDING_LABELS = ("fit", "validation", "evaluate")
 
@@ -1021,6 +1023,119 @@ class _Loader:
                        f"{counts['test_negatives']} items the user never rated")
         return {"train": train, "test": test}
 
+    def load_text(self, ctx: _Context) -> dict[str, Dataset] | None:
+        """Labelled text → {"train", "validation"}: a stratified split, texts turned into
+        integer sequences by a TextVectorization adapted on the training part only."""
+        from modelspec import textdata
+
+        d = ctx.definition
+        for key in ("outputs", "sample_weight", "function", "samples", "dtypes", "shuffle_buffer",
+                    "user", "item", "timestamp", "negatives", "test_negatives"):
+            if key in d:
+                ctx.error(ctx.at(key), f"format text takes no '{key}'", "unknown-parameter")
+        for key, what in (("text", "the texts"), ("label", "the labels")):
+            if not isinstance(d.get(key), str):
+                ctx.error(ctx.at(key) if key in d else ctx.pointer,
+                          f"format text needs '{key}': the column of {what}", "missing-parameter")
+        classes = d.get("classes")
+        if not (isinstance(classes, list) and len(classes) >= 2 and all(isinstance(c, str) for c in classes)
+                and len(set(classes)) == len(classes)):
+            ctx.error(ctx.at("classes") if "classes" in d else ctx.pointer, "format text needs 'classes': "
+                      "two or more distinct label values, in class-id order", "missing-parameter")
+        fraction = d.get("validation", 0.2)
+        if not isinstance(fraction, (int, float)) or isinstance(fraction, bool) or not 0 < fraction < 1:
+            ctx.error(ctx.at("validation"), f"validation must be a fraction between 0 and 1, got {fraction!r}",
+                      "bad-value")
+        vectorize = d.get("vectorize") or {}
+        if not isinstance(vectorize, dict):
+            ctx.error(ctx.at("vectorize"), "vectorize must be a mapping of TextVectorization arguments",
+                      "bad-value")
+            vectorize = {}
+        for key in vectorize:
+            if key not in VECTORIZE_KEYS:
+                ctx.error(ctx.at("vectorize", key), f"vectorize takes {', '.join(VECTORIZE_KEYS)}, not "
+                          f"'{key}'", "unknown-parameter", hint=did_you_mean(key, VECTORIZE_KEYS))
+        slot = self.text_input(ctx)
+        output = ctx.io.outputs[0] if len(ctx.io.outputs) == 1 else None
+        if output is None:
+            ctx.error(ctx.pointer, f"format text feeds one output (the class); the model has "
+                      f"{len(ctx.io.outputs)}", "data-output-count")
+        path = self.existing_file(ctx, d.get("path"), ctx.at("path"), required=True)
+        if path is None or ctx.problems:
+            return None
+        seed = d.get("seed", self.seed if self.seed is not None else 0)
+        try:
+            data = textdata.read_labelled_text(path, text=d["text"], label=d["label"], classes=classes,
+                                               delimiter=d.get("delimiter", ","))
+        except textdata.TextError as error:
+            ctx.error(ctx.at(error.field) if error.field in d else ctx.pointer, str(error), "data-text",
+                      hint=error.hint)
+            return None
+        kind = output.kind
+        if kind == "binary" and len(classes) != 2:
+            ctx.error(ctx.at("classes"), f"output '{output.name}' has a binary loss, which takes two "
+                      f"classes, not {len(classes)}", "data-label-range")
+        elif kind in ("sparse", "categorical") and output.shape and output.shape[-1] not in (None, len(classes)):
+            ctx.error(ctx.at("classes"), f"{len(classes)} classes, but output '{output.name}' has "
+                      f"{output.shape[-1]} units", "data-label-range")
+        length = vectorize.get("output_sequence_length")
+        if slot.shape and slot.shape[0] is not None and length != slot.shape[0]:
+            ctx.error(ctx.at("vectorize", "output_sequence_length") if length is not None else ctx.at("vectorize"),
+                      f"input '{slot.name}' takes sequences of {slot.shape[0]} ids; set "
+                      f"output_sequence_length: {slot.shape[0]}", "data-shape")
+        tokens = vectorize.get("max_tokens")
+        if slot.vocab is not None and (tokens is None or tokens > slot.vocab):
+            ctx.error(ctx.at("vectorize", "max_tokens") if tokens is not None else ctx.at("vectorize"),
+                      f"Embedding '{slot.layer}' behind input '{slot.name}' has input_dim {slot.vocab:,}: "
+                      f"set max_tokens to at most that", "data-id-range")
+        if ctx.problems:
+            return None
+        train_rows, validation_rows = textdata.stratified_split(data.labels, float(fraction), seed)
+        texts = np.asarray(data.texts, dtype=object)
+        try:
+            sequences = _vectorize(texts, train_rows, vectorize)
+        except ValueError as error:
+            ctx.error(ctx.at("vectorize"), f"TextVectorization refused these arguments: {_message(error)}",
+                      "bad-value")
+            return None
+        if kind == "binary":  # 0.0/1.0, shaped like the output
+            labels = data.labels.astype(np.float32).reshape((-1, *([1] if output.shape else [])))
+        elif kind == "categorical":  # one-hot
+            labels = np.eye(len(classes), dtype=np.float32)[data.labels]
+        else:  # class ids
+            labels = data.labels.astype(np.int32)
+        sequences = sequences.astype(_numpy_dtype(slot.dtype), copy=False)
+        dropped = ", ".join(f"{n:,} '{value}'" for value, n in data.dropped.items())
+        source = (f"{len(texts):,} texts from {d.get('path')}" + (f" ({dropped} rows dropped)" if dropped else "")
+                  + f", split {1 - fraction:.0%}/{fraction:.0%} by class, vocabulary adapted on the training part")
+        parts = {}
+        for part, rows in (("train", train_rows), ("validation", validation_rows)):
+            x = ctx.io.structure({slot.name: sequences[rows]})
+            y = ctx.io.structure({output.name: labels[rows]}, outputs=True)
+            parts[part] = Dataset(ctx.name, x, y, size=len(rows), source=source)
+        return parts
+
+    def text_input(self, ctx: _Context) -> Slot:
+        """The model input that takes the integer sequences: `inputs`, or the only input."""
+        slots = ctx.io.inputs
+        name = ctx.definition.get("inputs")
+        if name is None and len(slots) == 1:
+            slot = slots[0]
+        elif isinstance(name, str) and name in {s.name for s in slots}:
+            slot = next(s for s in slots if s.name == name)
+        else:
+            known = [s.name for s in slots]
+            ctx.error(ctx.at("inputs") if name is not None else ctx.pointer,
+                      f"say which model input takes the sequences: inputs: <one of {_names(known)}>"
+                      if name is None or isinstance(name, str) else "inputs must name one model input",
+                      "data-missing-input", hint=did_you_mean(name, known) if isinstance(name, str) else None)
+            return slots[0] if slots else Slot("?", (None,))
+        if _dtype_kind(slot.dtype) not in ("int", "float") or len(slot.shape) != 1:
+            ctx.error(ctx.at("inputs") if "inputs" in ctx.definition else ctx.pointer,
+                      f"input '{slot.name}' has shape {_shape_text(slot.shape)} and dtype {slot.dtype}; "
+                      "sequences of ids need an integer input of shape [length]", "data-shape")
+        return slot
+
     def interaction_inputs(self, ctx: _Context) -> dict[Slot, str]:
         """Model input slot → 'user' or 'item', from `inputs` (default: the two inputs in order)."""
         slots = ctx.io.inputs
@@ -1119,6 +1234,17 @@ def _message(error: BaseException) -> str:
     if len(text) > 400:
         text = text[:397] + "..."
     return text or type(error).__name__
+
+
+def _vectorize(texts: np.ndarray, train_rows: np.ndarray, options: dict[str, Any]) -> np.ndarray:
+    """Every text → ids, by a Keras TextVectorization adapted on texts[train_rows] only."""
+    from modelspec.kerasenv import keras
+
+    layer = keras.layers.TextVectorization(output_mode="int", **options)
+    layer.adapt(list(texts[train_rows]), batch_size=1024)
+    chunks = [np.asarray(layer(list(texts[start:start + 4096])))
+              for start in range(0, len(texts), 4096)]
+    return np.concatenate(chunks) if chunks else np.zeros((0, options.get("output_sequence_length") or 0))
 
 
 def _fit_shape(values: np.ndarray, slot: Slot) -> np.ndarray:

@@ -93,6 +93,7 @@ class Reporter:
         self.stream = stream
         self.verbosity = verbosity
         self.log_handle: Any = None
+        self.held: list[tuple[str, int, bool]] | None = None
         try:
             self.interactive = stream.isatty()
         except (AttributeError, ValueError):
@@ -106,7 +107,26 @@ class Reporter:
             self.log_handle.close()
             self.log_handle = None
 
+    def hold(self) -> None:
+        """Keep lines back until release(): what happens while building is
+        reported under the run's header, which needs the built model."""
+        self.held = []
+
+    def release(self) -> list[tuple[str, int, bool]]:
+        """Stop holding; the held lines are returned unprinted, for replay()."""
+        held, self.held = self.held or [], None
+        return held
+
+    def replay(self, held: list[tuple[str, int, bool]]) -> None:
+        for text, level, to_stream in held:
+            self.line(text, level=level, to_stream=to_stream)
+
     def line(self, text: str = "", *, level: int = 1, to_stream: bool = True) -> None:
+        if self.held is not None:
+            if level > 0:
+                self.held.append((text, level, to_stream))
+                return
+            self.replay(self.release())  # an error: what led up to it first
         if to_stream and self.verbosity >= level:
             print(text, file=self.stream, flush=True)
         if self.log_handle is not None:
@@ -363,11 +383,36 @@ def load_weights(model: keras.Model, path: Path, *, by_name: bool, reporter: Rep
             except Exception as error:  # noqa: BLE001
                 raise RunFailure(f"cannot load weights from {path}: {' '.join(str(error).split())[:300]} "
                                  "(--weights-by-name loads only the layers whose names match)") from None
-            reporter.line(f"weights: loaded {path}")
+            reporter.line(f"  weights: loaded {path}")
             return
         loaded, skipped = _load_by_name(model, path, file)
-        reporter.line(f"weights: loaded {len(loaded)} layer(s) by name from {path}"
+        reporter.line(f"  weights: loaded {len(loaded)} layer(s) by name from {path}"
                       + (f"; skipped {', '.join(skipped)}" if skipped else ""))
+    finally:
+        if keep is not None:
+            keep.cleanup()
+
+
+def _source_model(archive: Path, weights_file: Path | None = None) -> keras.Model:
+    """The trained model in a .keras archive, rebuilt from its config.json
+    (validated like any spec, never unpickled) with its weights loaded."""
+    from modelspec.builder import build_spec
+    from modelspec.convert import read_keras_archive
+    from modelspec.loader import from_data
+
+    keep = None
+    if weights_file is None:
+        weights_file, keep = _weights_file(archive)
+    try:
+        config, _ = read_keras_archive(archive)
+        document = from_data({"modelspec": 1, "model": config}, str(archive))
+        source = build_spec(Spec(document.data, document.source_map))
+        source.load_weights(str(weights_file))
+        return source
+    except SpecError as error:
+        raise RunFailure(f"cannot read the model in {archive}: {error}") from None
+    except Exception as error:  # noqa: BLE001
+        raise RunFailure(f"cannot load the weights in {archive}: {error}") from None
     finally:
         if keep is not None:
             keep.cleanup()
@@ -376,24 +421,11 @@ def load_weights(model: keras.Model, path: Path, *, by_name: bool, reporter: Rep
 def _load_by_name(model: keras.Model, archive: Path, weights_file: Path) -> tuple[list[str], list[str]]:
     """Keras 2's load_weights(by_name=True). Keras 3 weight files key layers by
     their place in the model, not by name, so the source model is rebuilt from
-    the archive's config.json (validated like any spec, never unpickled) to
-    learn which weights belong to which layer name."""
-    from modelspec.builder import build_spec
-    from modelspec.convert import read_keras_archive
-    from modelspec.loader import from_data
-
+    the archive to learn which weights belong to which layer name."""
     if archive.suffix != ".keras":
         raise RunFailure(f"--weights-by-name needs a .keras file, which carries the layer names; "
                          f"{archive} is not one (use --weights for a .weights.h5 file)")
-    config, _ = read_keras_archive(archive)
-    document = from_data({"modelspec": 1, "model": config}, str(archive))
-    try:
-        source = build_spec(Spec(document.data, document.source_map))
-        source.load_weights(str(weights_file))
-    except SpecError as error:
-        raise RunFailure(f"cannot read the model in {archive}: {error}") from None
-    except Exception as error:  # noqa: BLE001
-        raise RunFailure(f"cannot load the weights in {archive}: {error}") from None
+    source = _source_model(archive, weights_file)
     by_name = {layer.name: layer for layer in _all_layers(source) if layer.weights}
     loaded, skipped = [], []
     for layer in _all_layers(model):
@@ -408,6 +440,93 @@ def _load_by_name(model: keras.Model, archive: Path, weights_file: Path) -> tupl
         layer.set_weights(values)
         loaded.append(layer.name)
     return loaded, skipped
+
+
+def initialize(model: keras.Model, spec: Spec, reporter: Reporter) -> None:
+    """The spec's `init` section: weights by layer name from trained models.
+
+    Every layer of `model` whose name is a layer of exactly one source takes
+    that layer's weights (shapes must match). A layer named in `combine`
+    (a Dense over concatenated features, like NeuMF's prediction layer) gets
+    the same-named Dense of each listed source, stacked in the order listed:
+    kernel = [a1*W1; a2*W2; ...], bias = a1*b1 + a2*b2 + ... The rest keep
+    their fresh initialisation, and the run log lists them.
+    """
+    from modelspec.diagnostics import Diagnostic
+
+    section = spec.data.get("init") or {}
+    sources = section.get("from") or {}
+    combine = section.get("combine") or {}
+    base = Path(spec.path).resolve().parent if spec.path is not None else Path.cwd()
+    problems: list[Diagnostic] = []
+
+    def problem(pointer: str, message: str, hint: str | None = None) -> None:
+        problems.append(Diagnostic(pointer, message, hint=hint, code="init"))
+
+    models = {}
+    for name, value in sources.items():
+        path = Path(os.path.expanduser(str(value)))
+        path = path if path.is_absolute() else base / path
+        if path.suffix != ".keras" or not path.is_file():
+            problem(f"/init/from/{name}", f"no .keras file at {path}",
+                    hint="train the source first (modelspec run ... --output-dir DIR), then name "
+                    "DIR/model.keras, relative to this spec file")
+            continue
+        models[name] = {layer.name: layer for layer in _all_layers(_source_model(path)) if layer.weights}
+    if problems:
+        raise SpecError(spec.locate(problems))
+    targets = {layer.name: layer for layer in _all_layers(model) if layer.weights}
+    loaded, fresh = [], []
+    for layer_name, parts in combine.items():
+        pointer = f"/init/combine/{layer_name}"
+        layer = targets.get(layer_name)
+        if layer is None or len(layer.weights) != 2 or len(layer.weights[0].shape) != 2:
+            problem(pointer, f"the model has no Dense layer '{layer_name}' with a kernel and a bias to combine into")
+            continue
+        kernels, biases = [], []
+        for source_name, factor in parts.items():
+            other = models.get(source_name, {}).get(layer_name)
+            if source_name not in sources:
+                problem(f"{pointer}/{source_name}", f"no source named '{source_name}' in init.from")
+            elif other is None or len(other.weights) != 2:
+                problem(f"{pointer}/{source_name}", f"source '{source_name}' has no Dense layer '{layer_name}'")
+            else:
+                kernel, bias = other.get_weights()
+                kernels.append(float(factor) * kernel)
+                biases.append(float(factor) * bias)
+        if len(kernels) != len(parts):
+            continue
+        kernel = np.concatenate(kernels, axis=0)
+        want = tuple(layer.weights[0].shape)
+        if kernel.shape != want:
+            problem(pointer, f"the sources' kernels stack to {kernel.shape[0]}x{kernel.shape[1]}, but "
+                    f"'{layer_name}' has a {want[0]}x{want[1]} kernel")
+            continue
+        layer.set_weights([kernel, np.sum(biases, axis=0)])
+        loaded.append(f"{layer_name} (combined from {', '.join(parts)})")
+    for layer_name, layer in targets.items():
+        if layer_name in combine:
+            continue
+        found = [name for name, layers in models.items() if layer_name in layers]
+        if not found:
+            fresh.append(layer_name)
+            continue
+        if len(found) > 1:
+            problem("/init", f"layer '{layer_name}' is in several sources ({', '.join(found)})",
+                    hint=f"say how to merge them under init.combine.{layer_name}, or rename one")
+            continue
+        values = models[found[0]][layer_name].get_weights()
+        shapes = [tuple(w.shape) for w in layer.weights]
+        if [v.shape for v in values] != shapes:
+            problem("/init", f"layer '{layer_name}' has weights of shapes {shapes} here but "
+                    f"{[v.shape for v in values]} in source '{found[0]}'")
+            continue
+        layer.set_weights(values)
+        loaded.append(f"{layer_name} ({found[0]})")
+    if problems:
+        raise SpecError(spec.locate(problems))
+    reporter.line(f"  init: {len(loaded)} layer(s) from {', '.join(sources)}: {', '.join(loaded)}"
+                  + (f"; fresh: {', '.join(fresh)}" if fresh else ""))
 
 
 def _all_layers(model: Any) -> list[Any]:
@@ -509,6 +628,7 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
                     wall_seconds=round(time.time() - started, 3))
         if message:
             info["message"] = message
+        reporter.replay(reporter.release())
         try:
             write_json(paths.run_info, info)
         finally:
@@ -518,9 +638,12 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
     try:
         clock = time.perf_counter()
         _seed_everything(seed, deterministic)
+        reporter.hold()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = build_spec(spec, allow_plugins=options.allow_plugins, allow_unsafe=options.allow_unsafe)
+        if data.get("init") and not options.resume:
+            initialize(model, spec, reporter)
         if options.weights or options.weights_by_name:
             load_weights(model, Path(options.weights or options.weights_by_name),
                          by_name=options.weights_by_name is not None, reporter=reporter)
@@ -542,11 +665,13 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
                                  seed=seed, batch_size=batch_size) if wanted else {}
         phases["data"] = round(time.perf_counter() - clock, 3)
 
+        building = reporter.release()
         reporter.line(f"modelspec run: {spec.source} (model '{model.name}', "
                       f"{model.count_params():,} parameters)")
         for dataset in datasets.values():
             reporter.line(f"  data {describe(dataset)}")
         reporter.line(f"  run directory: {paths.root}")
+        reporter.replay(building)
         reporter.line(f"  keras {keras.__version__}, seed {seed}, deterministic {deterministic}, "
                       f"batch size {batch_size}", level=2)
 

@@ -192,11 +192,29 @@ class _Checker:
         if isinstance(compile_config, dict):
             self.check_compile(compile_config, compile_pointer, ir)
         self.check_run_sections()
+        self.check_init(ir)
 
     def check_top_level(self) -> None:
         validator = schemas.spec_validator()
         for error in validator.iter_errors(self.data):
             self.report_schema_error(error, "", "")
+
+    def check_init(self, ir: Any) -> None:
+        """init.combine names layers of the model and sources of init.from."""
+        init = self.data.get("init")
+        if not isinstance(init, dict) or not isinstance(init.get("combine"), dict):
+            return
+        names = {layer.name for sub in walk_models(ir) for layer in sub.layers if layer.name}
+        sources = list(init.get("from") or {}) if isinstance(init.get("from"), dict) else []
+        for layer_name, parts in init["combine"].items():
+            pointer = "/init/combine" + join_pointer(layer_name)
+            if layer_name not in names:
+                self.error(pointer, f"the model has no layer '{layer_name}' to combine into",
+                           "unknown-layer", hint=did_you_mean(layer_name, sorted(names)))
+            for source in parts if isinstance(parts, dict) else ():
+                if source not in sources:
+                    self.error(pointer + join_pointer(source), f"no source named '{source}' in init.from",
+                               "unknown-key", hint=did_you_mean(source, sources))
 
     def check_run_sections(self) -> None:
         definitions = self.data.get("data") if isinstance(self.data.get("data"), dict) else {}
@@ -745,7 +763,7 @@ def output_names(ir: ModelIR) -> list[str] | None:
 
 
 #: dataset formats that split into named parts, used as `<dataset>.<part>`
-PARTS = {"interactions": ("train", "test")}
+PARTS = {"interactions": ("train", "test"), "text": ("train", "validation")}
 
 
 def reference_problem(name: str, definitions: Any) -> tuple[str, str | None] | None:

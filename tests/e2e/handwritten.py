@@ -137,6 +137,31 @@ def digits_mlp() -> keras.Model:
     return model
 
 
+def _text_cnn(name: str, middle: keras.layers.Layer) -> keras.Model:
+    model = keras.Sequential([
+        keras.Input(shape=(100,), dtype="int32", name="tokens"),
+        layers.Embedding(20000, 50, name="embedding"),
+        layers.Dropout(0.2, name="dropout_1"),
+        layers.Conv1D(250, 3, padding="valid", strides=1, activation="relu", name="conv"),
+        layers.GlobalMaxPooling1D(name="pool"),
+        middle,
+        layers.Dropout(0.2, name="dropout_2"),
+        layers.Dense(1, activation="sigmoid", name="label"),
+    ], name=name)
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def text_cnn_fm() -> keras.Model:
+    from modelspec.layers import FactorizationMachine
+
+    return _text_cnn("text_cnn_fm", FactorizationMachine(200, factor_order=100, name="fm"))
+
+
+def text_cnn_dense() -> keras.Model:
+    return _text_cnn("text_cnn_dense", layers.Dense(250, activation="relu", name="hidden"))
+
+
 #: spec file name (in specs/) -> hand-written builder
 HANDWRITTEN: dict[str, Callable[[], keras.Model]] = {
     "mnist_mlp.yaml": mnist_mlp,
@@ -145,4 +170,6 @@ HANDWRITTEN: dict[str, Callable[[], keras.Model]] = {
     "tweet_shared_lstm.yaml": tweet_shared_lstm,
     "ncf_neumf.yaml": ncf_neumf,
     "digits_mlp.yaml": digits_mlp,
+    "text_cnn_fm.yaml": text_cnn_fm,
+    "text_cnn_dense.yaml": text_cnn_dense,
 }
