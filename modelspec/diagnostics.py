@@ -106,3 +106,35 @@ def render_text(diagnostics: Iterable[Diagnostic]) -> str:
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps([d.to_dict() for d in diagnostics], indent=2)
+
+
+#: GitHub Actions' annotation level for each severity
+_GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+
+
+def _github_escape(text: str, *, in_property: bool) -> str:
+    """Escape for a workflow command: %, CR and LF always; ':' and ',' in properties."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if in_property:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def render_github(diagnostics: Iterable[Diagnostic]) -> str:
+    """One GitHub Actions workflow command per diagnostic, which the Actions runner
+    turns into an annotation on the file and line of a pull request's diff:
+    ``::error file=F,line=L,col=C,title=modelspec POINTER::MESSAGE (hint: ...)``."""
+    lines = []
+    for diag in diagnostics:
+        properties = []
+        if diag.source:
+            properties.append(f"file={_github_escape(diag.source, in_property=True)}")
+        if diag.line is not None:
+            properties.append(f"line={diag.line}")
+            properties.append(f"col={diag.column or 1}")
+        title = f"modelspec {diag.pointer or '/'}" + (f" ({diag.code})" if diag.code else "")
+        properties.append(f"title={_github_escape(title, in_property=True)}")
+        message = diag.message + (f"\nhint: {diag.hint}" if diag.hint else "")
+        lines.append(f"::{_GITHUB_LEVELS[diag.severity]} {','.join(properties)}::"
+                     f"{_github_escape(message, in_property=False)}")
+    return "\n".join(lines)

@@ -7,14 +7,15 @@ import argparse
 from typing import TextIO
 
 from modelspec.api import validate
-from modelspec.diagnostics import render_json
+from modelspec.diagnostics import render_github, render_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="spec files (YAML or JSON)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text (FILE:LINE:COL: error: /pointer: message) on stderr, "
-                        "or a JSON list on stdout")
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text",
+                        help="text (FILE:LINE:COL: error: /pointer: message) on stderr; json: a JSON "
+                        "list on stdout; github: GitHub Actions annotations (::error file=...,line=...::) "
+                        "on stdout, which mark the lines in a pull request")
     parser.add_argument("--unsafe", action="store_true",
                         help="accept Lambda layers and other classes that run code")
     parser.add_argument("--plugins-schema", action="store_true",
@@ -35,14 +36,18 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     errors = [d for d in diagnostics if d.is_error]
     if args.format == "json":
         print(render_json(diagnostics), file=stdout)
+        return 1 if errors else 0
+    if args.format == "github":
+        if diagnostics:
+            print(render_github(diagnostics), file=stdout)
     else:
         for diagnostic in diagnostics:
             print(diagnostic.render(), file=stderr)
-        if errors:
-            bad_files = len({d.source for d in errors})
-            print(f"{len(errors)} error(s) in {bad_files} file(s)", file=stderr)
-        else:
-            warnings = sum(d.severity.value == "warning" for d in diagnostics)
-            suffix = f", {warnings} warning(s)" if warnings else ""
-            print(f"{len(args.files)} file(s) valid{suffix}", file=stdout)
+    if errors:
+        bad_files = len({d.source for d in errors})
+        print(f"{len(errors)} error(s) in {bad_files} file(s)", file=stderr)
+    else:
+        warnings = sum(d.severity.value == "warning" for d in diagnostics)
+        suffix = f", {warnings} warning(s)" if warnings else ""
+        print(f"{len(args.files)} file(s) valid{suffix}", file=stdout)
     return 1 if errors else 0
