@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from modelspec import schemas
+from modelspec import editor_schema, schemas
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="rewrite the per-class schemas in schemas/ from the installed Keras")
     group.add_argument("--check", action="store_true",
                        help="exit 1 if schemas/ differs from what the installed Keras gives")
+    group.add_argument("--editor", action="store_true",
+                       help="print the editor schema (schemas/editor.schema.json): one self-contained "
+                       "draft-07 file whose layer entries are discriminated on class_name, for "
+                       "yaml-language-server / VS Code completion")
     parser.add_argument("--layer", metavar="CLASS", help="print the schema of one layer class")
 
 
@@ -27,8 +31,12 @@ def differences(directory: Path) -> list[str]:
         schemagen.write(Path(fresh))
         fresh_files = {p.relative_to(fresh).as_posix(): p.read_text() for p in Path(fresh).rglob("*.json")}
     ours = {p.relative_to(directory).as_posix(): p.read_text() for p in directory.rglob("*.json")
-            if p.name != "spec.schema.json"}
-    return sorted(name for name in set(fresh_files) | set(ours) if fresh_files.get(name) != ours.get(name))
+            if p.name not in ("spec.schema.json", editor_schema.EDITOR_SCHEMA)}
+    changed = [name for name in set(fresh_files) | set(ours) if fresh_files.get(name) != ours.get(name)]
+    editor = directory / editor_schema.EDITOR_SCHEMA
+    if not editor.is_file() or editor.read_text(encoding="utf-8") != editor_schema.render():
+        changed.append(editor_schema.EDITOR_SCHEMA)
+    return sorted(changed)
 
 
 def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
@@ -36,6 +44,11 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
         from modelspec import schemagen
 
         written = schemagen.write(schemas.schemas_dir())
+        schemas.load_schema.cache_clear()
+        schemas.index.cache_clear()
+        editor = schemas.schemas_dir() / editor_schema.EDITOR_SCHEMA
+        editor.write_text(editor_schema.render(), encoding="utf-8")
+        written.append(editor)
         print(f"wrote {len(written)} files under {schemas.schemas_dir()}", file=stderr)
         return 0
     if args.check:
@@ -46,6 +59,9 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
             print(f"{len(changed)} schema file(s) are stale; run 'modelspec schema --generate'",
                   file=stderr)
         return 1 if changed else 0
+    if args.editor:
+        stdout.write(editor_schema.render())
+        return 0
     if args.layer:
         path = schemas.layer_schema_path(args.layer)
         if path is None:
