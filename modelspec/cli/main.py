@@ -18,6 +18,7 @@ COMMANDS = {
     "summary": "Build a spec's model and print its layers, shapes, parameters and losses.",
     "run": "Train, evaluate and predict from a spec into a run directory (resumable).",
     "convert": "Turn a Keras model file or JSON into a concise spec, or a spec into Keras JSON.",
+    "export": "Export a trained model (a run directory or .keras file) as a SavedModel, .keras or ONNX.",
     "schema": "Print the spec JSON Schema, or regenerate schemas/ from the installed Keras.",
 }
 ISSUES_URL = "the modelspec issue tracker"
@@ -28,7 +29,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="modelspec",
-        description="Declarative Keras 3 models: validate, build, run and convert YAML/JSON specs.",
+        description="Declarative Keras 3 models: validate, build, run, convert and export YAML/JSON specs.",
         epilog="Exit codes: 0 ok, 1 invalid spec or failed command, 2 usage error. "
         "See README.md for the spec format.",
     )
