@@ -29,7 +29,7 @@ import warnings
 from typing import Any
 
 from modelspec import layers as _own_layers  # noqa: F401 - registers modelspec's layers with Keras
-from modelspec import schemas
+from modelspec import hyper, schemas
 from modelspec.api import DEFAULT_MAX_PARAMS
 from modelspec.diagnostics import Diagnostic, Severity, SpecError
 from modelspec.kerasenv import keras
@@ -448,6 +448,7 @@ def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = 
     errors = [d for d in diagnostics if d.is_error]
     if errors:
         raise SpecError(errors)
+    spec = hyper.resolved(spec)  # ${hp:NAME} at each hyperparameter's default
     # A bare Keras model file builds too: it is the model section, at the root.
     model_document = is_model_document(spec.data)
     sections = {} if model_document else spec.data

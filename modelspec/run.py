@@ -590,6 +590,9 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
     from modelspec.builder import build_spec
     from modelspec.data import describe, load_datasets
 
+    from modelspec import hyper
+
+    spec = hyper.resolved(spec)  # a spec written for `modelspec search` runs at its defaults
     reporter = Reporter(stream, options.verbosity)
     data = spec.data
     fit_section = dict(data.get("fit") or {})

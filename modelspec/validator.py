@@ -793,10 +793,23 @@ def reference_problem(name: str, definitions: Any) -> tuple[str, str | None] | N
 
 
 def validate_data(data: Any, *, allow_unsafe: bool = False) -> list[Diagnostic]:
-    """Every problem in a loaded spec document (pointers only; see load.locate)."""
+    """Every problem in a loaded spec document (pointers only; see load.locate).
+
+    `${hp:NAME}` references are checked against the search space, and the rest
+    of the document is checked with each hyperparameter at its default (see
+    modelspec.hyper); an unresolved reference gets one diagnostic, not also a
+    type error at the same place.
+    """
+    from modelspec import hyper
+
+    problems: list[Diagnostic] = []
+    if isinstance(data, dict) and ("search" in data or hyper.has_references(data)):
+        problems = hyper.check(data)
+        data = hyper.substitute(data, hyper.defaults(data))
     checker = _Checker(data, allow_unsafe=allow_unsafe)
     checker.run()
-    return checker.diagnostics
+    unresolved = {d.pointer for d in problems if d.code == "hyperparameter" and "${hp:" in d.message}
+    return problems + [d for d in checker.diagnostics if d.pointer not in unresolved]
 
 
 def _is_model_class(value: Any) -> bool:

@@ -18,6 +18,7 @@ COMMANDS = {
     "summary": "Build a spec's model and print its layers, shapes, parameters and losses.",
     "run": "Train, evaluate and predict from a spec into a run directory (resumable).",
     "convert": "Turn a Keras model file or JSON into a concise spec, or a spec into Keras JSON.",
+    "search": "Search hyperparameters with Keras Tuner over a spec's search section.",
     "export": "Export a trained model (a run directory or .keras file) as a SavedModel, .keras or ONNX.",
     "schema": "Print the spec JSON Schema, or regenerate schemas/ from the installed Keras.",
 }
