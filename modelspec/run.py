@@ -625,6 +625,8 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
     write_json(paths.run_info, info)
     reporter.open_log(paths.log)
 
+    shapes: dict[str, str] = {}  # for the report's graph, once the model is built
+
     def finish(status: str, exit_code: int, metrics: dict[str, float] | None = None,
                message: str | None = None) -> RunResult:
         info.update(status=status, exit_code=exit_code, finished=_now(),
@@ -634,6 +636,7 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
         reporter.replay(reporter.release())
         try:
             write_json(paths.run_info, info)
+            _write_report(paths, shapes, reporter)
         finally:
             reporter.close()
         return RunResult(paths, status, exit_code, metrics)
@@ -645,6 +648,7 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = build_spec(spec, allow_plugins=options.allow_plugins, allow_unsafe=options.allow_unsafe)
+        shapes.update(_model_shapes(model))
         if data.get("init") and not options.resume:
             initialize(model, spec, reporter)
         if options.weights or options.weights_by_name:
@@ -756,6 +760,25 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
     except (RunFailure, OutputError) as error:
         reporter.line(f"error: {error}", level=0)
         return finish("failed", 1, message=str(error))
+
+
+def _model_shapes(model: keras.Model) -> dict[str, str]:
+    from modelspec.plot import model_shapes
+
+    try:
+        return model_shapes(model)
+    except Exception:  # noqa: BLE001 - shapes only decorate the report's graph
+        return {}
+
+
+def _write_report(paths: RunPaths, shapes: dict[str, str], reporter: Reporter) -> None:
+    """report.html; a run never fails because its report could not be written."""
+    from modelspec.report import write_report
+
+    try:
+        write_report(paths.root, shapes)
+    except Exception as error:  # noqa: BLE001
+        reporter.line(f"note: report.html not written: {type(error).__name__}: {error}", level=2)
 
 
 def _ranking_callbacks(section: Any, datasets: dict[str, Any]) -> list[Any]:

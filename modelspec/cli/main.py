@@ -18,6 +18,8 @@ COMMANDS = {
     "summary": "Build a spec's model and print its layers, shapes, parameters and losses.",
     "run": "Train, evaluate and predict from a spec into a run directory (resumable).",
     "convert": "Turn a Keras model file or JSON into a concise spec, or a spec into Keras JSON.",
+    "plot": "Draw a spec's model graph (SVG, PNG or DOT) with Graphviz.",
+    "report": "Write (again) a run directory's report.html: graph, training curves, metrics.",
     "search": "Search hyperparameters with Keras Tuner over a spec's search section.",
     "export": "Export a trained model (a run directory or .keras file) as a SavedModel, .keras or ONNX.",
     "schema": "Print the spec JSON Schema, or regenerate schemas/ from the installed Keras.",
