@@ -112,11 +112,14 @@ def test_an_interrupted_search_resumes_and_refuses_a_changed_space(spec, tmp_pat
     assert "Traceback" not in proc.stderr
 
 
-def test_hyperband_runs_from_the_same_section(tmp_path):
-    path = tmp_path / "hyperband.yaml"
-    path.write_text(SPEC % {"tuner": "Hyperband"})
-    proc = cli("search", str(path), "--output-dir", str(tmp_path / "search"), "--set", "search.max_epochs=2")
+@pytest.mark.parametrize("tuner, extra", [("Hyperband", ["--set", "search.max_epochs=2"]),
+                                          ("BayesianOptimization", [])])
+def test_the_other_tuners_run_from_the_same_section(tmp_path, tuner, extra):
+    path = tmp_path / "search.yaml"
+    path.write_text(SPEC % {"tuner": tuner})
+    proc = cli("search", str(path), "--output-dir", str(tmp_path / "search"), *extra)
     assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert f"({tuner}, objective val_loss" in proc.stdout
     assert (tmp_path / "search" / "best.yaml").is_file()
 
 
@@ -133,3 +136,29 @@ def test_bad_search_specs_are_located_errors(spec, tmp_path):
 def test_a_spec_without_search_is_refused(tmp_path):
     proc = cli("search", str(ROOT / "specs" / "mnist_mlp.yaml"), "--output-dir", str(tmp_path / "s"))
     assert proc.returncode == 1 and "has no search section" in proc.stderr
+
+
+def test_a_search_killed_mid_trial_resumes_from_the_last_finished_trial(spec, tmp_path):
+    import time
+
+    spec.write_text(spec.read_text().replace("samples: 256", "samples: 4096").replace("epochs: 2", "epochs: 25"))
+    out = tmp_path / "search"
+    process = subprocess.Popen([sys.executable, "-m", "modelspec", "search", str(spec), "--output-dir", str(out)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and not (out / "trials" / "0" / "metrics.json").exists():
+            time.sleep(0.05)
+        process.kill()  # SIGKILL: no chance to clean up, in the middle of the second trial
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    first = read(out / "trials" / "0" / "metrics.json")
+    assert not (out / "results.json").exists()
+
+    proc = cli("search", "--resume", str(out))
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert proc.stdout.count(" -> val_loss ") == 2  # the second trial again, then the third
+    assert read(out / "trials" / "0" / "metrics.json") == first
+    assert len(read(out / "results.json")["trials"]) == 3
