@@ -630,6 +630,10 @@ def _plain_yaml_error(exc: yaml.MarkedYAMLError, source: str, text: str) -> Diag
     if mark is None or not text:
         return None
     problem, context = (exc.problem or "").lower(), (exc.context or "").lower()
+    if "maximum nesting depth" in problem:
+        # libyaml 0.2.5 (PyYAML 6.0.4's wheels) stops at 1,000 levels itself: the same
+        # too-deep as the pure-Python parser gets, at the first bracket past MAX_DEPTH
+        return _json_too_deep(text, source)
     line, column = mark.line + 1, mark.column + 1
     lines = text.split("\n")
     here = lines[mark.line] if mark.line < len(lines) else ""

@@ -24,7 +24,7 @@ def cli(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
 def test_validate_accepts_the_plugin_layer_unchecked_with_a_note():
     proc = cli("validate", str(SPEC))
     assert proc.returncode == 0, proc.stderr
-    assert ("my_layer.yaml:24:21: note: /model/config/layers/1/class_name: layer 'projection': MyLayer "
+    assert ("my_layer.yaml:25:21: note: /model/config/layers/1/class_name: layer 'projection': MyLayer "
             "comes from plugin module 'my_layers'; its config is accepted as it is, unchecked") in proc.stderr
 
 
@@ -37,7 +37,7 @@ def test_validate_with_plugins_schema_checks_the_plugin_layer(tmp_path):
     (tmp_path / "my_layers.py").write_text((SPEC.parent / "my_layers.py").read_text())
     proc = cli("validate", "--plugins-schema", str(bad))
     assert proc.returncode == 1
-    assert ("my_layer.yaml:27:51: error: /model/config/layers/1/config/outptu: unknown parameter 'outptu' "
+    assert ("my_layer.yaml:28:51: error: /model/config/layers/1/config/outptu: unknown parameter 'outptu' "
             "for layer 'projection'\n    hint: did you mean 'output_dim'?") in proc.stderr
     # without the flag the same typo passes, unchecked: the note says so
     assert cli("validate", str(bad)).returncode == 0

@@ -215,12 +215,19 @@ def test_the_readme_example_runs_news_headline(tmp_path):
     assert set(predictions.files) == {"main_output", "aux_output"}
 
 
+def _default_sigint() -> None:
+    """Ctrl-C as on a terminal. A test run started in the background by a shell script
+    (`cmd &`) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt
+    handler in its children: the signal would be lost and the run would finish."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_keeps_the_last_epoch_and_says_how_to_resume(tiny, tmp_path):
     out = tmp_path / "run"
     process = subprocess.Popen([sys.executable, "-m", "modelspec", "run", str(tiny), "--output-dir",
                                 str(out), "--set", "fit.epochs=8", "--set", "data.train.samples=4096",
                                 "--set", "fit.batch_size=8"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     try:
         deadline = time.time() + 240
         while time.time() < deadline and not (out / "history.json").exists():
