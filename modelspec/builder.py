@@ -460,8 +460,41 @@ def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = 
     seed = sections.get("seed")
     if seed is not None:
         keras.utils.set_random_seed(seed)
+    precision = sections.get("precision")
+    if precision and precision != "float32":
+        _outputs_in_float32(ir)
+    return _build_and_compile(spec, ir, sections, allow_unsafe, max_params, precision)
+
+
+def _outputs_in_float32(ir: ModelIR) -> None:
+    """Under a mixed policy, output layers that name no dtype compute in float32,
+    as Keras's mixed-precision guide recommends for the last layer (a softmax or
+    sigmoid in float16 loses precision and can overflow). Written into their
+    config, so `get_config()` and a converted spec keep it."""
+    for name in output_names(ir) or []:
+        for entry in ir.layers:
+            if entry.name == name and entry.submodel is None and "dtype" not in entry.config:
+                entry.config = {**entry.config, "dtype": "float32"}
+
+
+def _with_policy(precision: str | None, build: Any, *args: Any) -> Any:
+    """`build(*args)` under the dtype policy `precision`. Keras keeps the policy per
+    thread, and the build runs in its own thread (run_with_deep_stack), so it is set there."""
+    if not precision:
+        return build(*args)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
     try:
-        model = run_with_deep_stack(_bounded_build, _Builder(allow_unsafe=allow_unsafe), ir, max_params)
+        return build(*args)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _build_and_compile(spec: Spec, ir: ModelIR, sections: dict[str, Any], allow_unsafe: bool,
+                       max_params: int | None, precision: str | None) -> keras.Model:
+    try:
+        model = run_with_deep_stack(_with_policy, precision, _bounded_build, _Builder(allow_unsafe=allow_unsafe),
+                                    ir, max_params)
     except _BuildFailure as failure:
         raise SpecError(spec.locate([failure.diagnostic])) from None
     _warn_dropped_layers(spec, ir, model)

@@ -609,6 +609,7 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
     info: dict[str, Any] = {
         "status": "running", "spec": str(spec.path) if spec.path else None, "name": name,
         "command": options.command_line or sys.argv, "seed": seed, "deterministic": deterministic,
+        "precision": data.get("precision", "float32"),
         "versions": _versions(), "started": _now(), "phases": phases, "run_dir": str(paths.root),
     }
     previous_history: dict[str, list[float]] = {}
