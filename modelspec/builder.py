@@ -43,8 +43,10 @@ from modelspec.spec import Spec, importable_beside
 from modelspec.validator import (
     LEGACY_INPUT_KEYS,
     LEGACY_LAYER_KEYS,
+    for_output,
     is_model_document,
     output_names,
+    short_name,
     validate_document,
 )
 
@@ -543,32 +545,17 @@ def describe_outputs(model: keras.Model) -> list[dict[str, Any]]:
                  [t._keras_history.operation.name for t in outputs])
     shapes = [tuple(t.shape) for t in outputs]
 
-    def pick(value: Any, index: int, name: str) -> Any:
-        if isinstance(value, dict) and "class_name" not in value:
-            return value.get(name)
-        if isinstance(value, (list, tuple)) and len(names) > 1:
-            return value[index] if index < len(value) else None
-        return value
-
     rows = []
     for index, name in enumerate(names):
-        loss = pick(compile_config.get("loss"), index, name)
-        weight = pick(compile_config.get("loss_weights"), index, name)
-        metrics = pick(compile_config.get("metrics"), index, name)
+        loss = for_output(compile_config.get("loss"), index, name, len(names))
+        weight = for_output(compile_config.get("loss_weights"), index, name, len(names))
+        metrics = for_output(compile_config.get("metrics"), index, name, len(names))
         rows.append({
             "name": name,
             "shape": shapes[index] if index < len(shapes) else None,
-            "loss": _short(loss),
+            "loss": short_name(loss),
             "loss_weight": 1.0 if weight is None and loss is not None else weight,
-            "metrics": [_short(m) for m in (metrics if isinstance(metrics, list) else [metrics])
+            "metrics": [short_name(m) for m in (metrics if isinstance(metrics, list) else [metrics])
                         if m is not None],
         })
     return rows
-
-
-def _short(value: Any) -> Any:
-    if isinstance(value, dict) and "class_name" in value:
-        return value["class_name"]
-    if isinstance(value, dict) and value.get("class_name") == "function":
-        return value.get("config")
-    return value

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from modelspec.diagnostics import Diagnostic, SpecError, join_pointer
+from modelspec.diagnostics import Diagnostic, OptionError, SpecError, join_pointer
 from modelspec.spec import importable_beside
 from modelspec.validator import PARTS, did_you_mean, reference_problem
 
@@ -986,8 +986,7 @@ class _Loader:
             sampler = rec.TrainSampler(data.users[training], data.items[training], data.n_items,
                                        counts["negatives"], seed)
         except rec.InteractionsError as error:
-            ctx.error(ctx.at(error.field) if error.field in d else ctx.pointer, str(error),
-                      "data-interactions", hint=error.hint)
+            _option_error(ctx, error, "data-interactions")
             return None
         for slot, role in roles.items():
             count = data.n_users if role == "user" else data.n_items
@@ -1068,8 +1067,7 @@ class _Loader:
             data = textdata.read_labelled_text(path, text=d["text"], label=d["label"], classes=classes,
                                                delimiter=d.get("delimiter", ","))
         except textdata.TextError as error:
-            ctx.error(ctx.at(error.field) if error.field in d else ctx.pointer, str(error), "data-text",
-                      hint=error.hint)
+            _option_error(ctx, error, "data-text")
             return None
         kind = output.kind
         if kind == "binary" and len(classes) != 2:
@@ -1212,6 +1210,12 @@ class _Loader:
         if "sample_weight" not in ctx.definition:
             return None
         return _Entry(None, ctx.definition["sample_weight"], ctx.at("sample_weight"))
+
+
+def _option_error(ctx: _Context, error: OptionError, code: str) -> None:
+    """A reader's OptionError, located at the option it names (else at the dataset)."""
+    located = error.field is not None and error.field in ctx.definition
+    ctx.error(ctx.at(error.field) if located else ctx.pointer, str(error), code, hint=error.hint)
 
 
 def package_root(name: Any) -> Path | None:

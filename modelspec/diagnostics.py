@@ -68,6 +68,16 @@ class SpecError(Exception):
         super().__init__(first + more)
 
 
+class OptionError(ValueError):
+    """A problem found while reading data for a spec; `field` names the option at
+    fault (the caller turns it into a located diagnostic), `hint` says what to do."""
+
+    def __init__(self, message: str, field: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.field = field
+        self.hint = hint
+
+
 def escape_token(token: str | int) -> str:
     """Escape one JSON pointer reference token (RFC 6901)."""
     return str(token).replace("~", "~0").replace("/", "~1")

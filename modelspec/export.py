@@ -19,7 +19,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 #: format -> (default output name inside the run directory's export/, what it is)
 FORMATS = {
@@ -63,18 +62,13 @@ def load_trained(source: Path, *, allow_plugins: bool = False, allow_unsafe: boo
 
 
 def sample_inputs(model: Any, batch: int = 2, seed: int = 0) -> Any:
-    """A small batch that fits the model's inputs (integer inputs stay at 0 and 1), for
-    tracing the model before export and for comparing an export with the model."""
-    rng = np.random.default_rng(seed)
-    arrays = []
-    for tensor in model.inputs:
-        shape = (batch, *(d if d is not None else 1 for d in tensor.shape[1:]))
-        dtype = np.dtype(str(tensor.dtype))
-        if np.issubdtype(dtype, np.integer):
-            arrays.append(rng.integers(0, 2, size=shape).astype(dtype))
-        else:
-            arrays.append(rng.standard_normal(shape).astype(dtype))
-    return arrays[0] if len(arrays) == 1 else arrays
+    """A small batch that fits the model's inputs (synthetic data, as `format: synthetic`
+    makes it), for tracing the model before export and for comparing an export with it."""
+    from modelspec.data import model_io, synthesize
+
+    io = model_io(model)
+    x, _ = synthesize(io, batch, seed=seed)
+    return io.structure(x)
 
 
 def export(model: Any, fmt: str, out: Path) -> Path:

@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from modelspec.diagnostics import OptionError
+
 __all__ = [
     "Interactions",
     "InteractionsError",
@@ -56,13 +58,8 @@ __all__ = [
 RANKING_METRICS = ("hr", "ndcg")
 
 
-class InteractionsError(ValueError):
+class InteractionsError(OptionError):
     """A problem with the interactions file or the options; `field` names the option at fault."""
-
-    def __init__(self, message: str, field: str | None = None, hint: str | None = None):
-        super().__init__(message)
-        self.field = field
-        self.hint = hint
 
 
 @dataclasses.dataclass

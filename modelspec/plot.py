@@ -28,21 +28,6 @@ class PlotError(Exception):
     """A problem to report in one line (exit 1)."""
 
 
-def _per_output(value: Any, names: list[str]) -> dict[str, Any]:
-    """A compile value (one for all, a list in output order, a mapping by name) per output."""
-    if isinstance(value, dict) and not ("class_name" in value and "config" in value):
-        return {name: value.get(name) for name in names}
-    if isinstance(value, list):
-        return {name: value[i] if i < len(value) else None for i, name in enumerate(names)}
-    return dict.fromkeys(names, value)
-
-
-def _loss_name(loss: Any) -> str | None:
-    if isinstance(loss, dict):
-        return str(loss.get("class_name"))
-    return None if loss is None else str(loss)
-
-
 def _input_shape(config: dict[str, Any]) -> str | None:
     if isinstance(config.get("shape"), list):
         return str(tuple([None, *config["shape"]])).replace("'", "")
@@ -65,14 +50,18 @@ def graph(data: dict[str, Any], shapes: dict[str, str] | None = None) -> Any:
         import pydot
     except ImportError:
         raise PlotError("plotting needs pydot: pip install 'modelspec[plot]'") from None
-    from modelspec.validator import output_names
+    from modelspec.validator import for_output, output_names, short_name
 
     shapes = shapes or {}
     ir = model_ir(data)
     outputs = output_names(ir) or []
     compile_config = data.get("compile") if isinstance(data.get("compile"), dict) else (ir.compile_config or {})
-    losses = _per_output(compile_config.get("loss"), outputs)
-    weights = _per_output(compile_config.get("loss_weights"), outputs)
+    def per_output(key: str) -> dict[str, Any]:
+        # one output takes a one-item list's item, as Keras's compile() does for loss and loss_weights
+        values = {name: for_output(compile_config.get(key), i, name, len(outputs)) for i, name in enumerate(outputs)}
+        return {name: v[0] if isinstance(v, list) and len(v) == 1 else v for name, v in values.items()}
+
+    losses, weights = per_output("loss"), per_output("loss_weights")
     inputs = {ref.layer for ref in iter_refs(ir.inputs)} if ir.class_name == "Functional" else set()
 
     dot = pydot.Dot(graph_name="model", graph_type="digraph", rankdir="TB", fontname="Helvetica",
@@ -97,8 +86,8 @@ def graph(data: dict[str, Any], shapes: dict[str, str] | None = None) -> Any:
             lines.append(f"shared: {len(layer.nodes)} calls")
         if name in outputs:
             attributes.update(peripheries="2", fillcolor=COLORS["output"])
-            loss, weight = _loss_name(losses.get(name)), weights.get(name)
-            if loss:
+            loss, weight = short_name(losses.get(name)), weights.get(name)
+            if loss is not None:
                 lines.append(f"loss: {loss}" + (f", weight {weight:g}" if isinstance(weight, (int, float)) else ""))
         node = pydot.Node(f"n{index}", label="\n".join(lines), **attributes)
         dot.add_node(node)

@@ -11,7 +11,6 @@ again. Writing it never fails a run: a problem becomes a note in the page.
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from pathlib import Path
@@ -36,8 +35,11 @@ def _esc(value: Any) -> str:
 
 
 def _read_json(path: Path) -> Any:
+    """outputs.read_json, or None for a file a failed run never wrote (or left unreadable)."""
+    from modelspec.outputs import read_json
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return read_json(path)
     except (OSError, ValueError):
         return None
 

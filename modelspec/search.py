@@ -84,7 +84,7 @@ def run_search(spec: Spec, options: SearchOptions, stream: TextIO) -> int:
         raise SearchError("modelspec search needs Keras Tuner: pip install 'modelspec[search]'") from None
     from modelspec.builder import build_spec
     from modelspec.data import load_datasets
-    from modelspec.run import DEFAULT_BATCH, _seed_everything
+    from modelspec.run import DEFAULT_BATCH, _seed_everything, _validation_tuple
 
     def say(text: str) -> None:
         if options.verbosity:
@@ -110,6 +110,11 @@ def run_search(spec: Spec, options: SearchOptions, stream: TextIO) -> int:
     _seed_everything(spec.data.get("seed"), bool(spec.data.get("deterministic")))
 
     defaults = hyper.resolved(spec)
+    start_values = hyper.defaults(spec.data)
+
+    def values_of(trial_values: dict[str, Any]) -> dict[str, Any]:
+        """Every hyperparameter of the space: the trial's value, else its default."""
+        return {name: trial_values.get(name, value) for name, value in start_values.items()}
     fit = dict(defaults.data.get("fit") or {})
     batch_size = fit.get("batch_size") or DEFAULT_BATCH
     wanted = [fit.get("data", "train")] + ([fit["validation_data"]] if fit.get("validation_data") else [])
@@ -123,22 +128,19 @@ def run_search(spec: Spec, options: SearchOptions, stream: TextIO) -> int:
     if not train.is_stream:
         kwargs["batch_size"] = batch_size
     if fit.get("validation_data"):
-        validation = datasets[fit["validation_data"]].as_fit_kwargs()
-        kwargs["validation_data"] = validation["x"] if "y" not in validation else (
-            (validation["x"], validation["y"]))
+        kwargs["validation_data"] = _validation_tuple(datasets[fit["validation_data"]].as_fit_kwargs())
     elif fit.get("validation_split"):
         kwargs["validation_split"] = fit["validation_split"]
     has_validation = "validation_data" in kwargs or "validation_split" in kwargs
     epochs = int(fit.get("epochs") or 1)
 
     def build_model(hp: Any) -> Any:
-        trial = hyper.resolved(spec, {**hyper.defaults(spec.data), **hp.values})
+        trial = hyper.resolved(spec, values_of(hp.values))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return build_spec(trial, allow_plugins=options.allow_plugins, allow_unsafe=options.allow_unsafe)
 
     kind = section.get("tuner", "RandomSearch")
-    results: list[dict[str, Any]] = []
     total = section.get("max_trials", 10) if kind != "Hyperband" else None
 
     class SpecTuner(getattr(keras_tuner, kind)):  # type: ignore[misc, valid-type]
@@ -149,18 +151,16 @@ def run_search(spec: Spec, options: SearchOptions, stream: TextIO) -> int:
 
         def on_trial_end(self, trial: Any) -> None:
             super().on_trial_end(trial)
-            values = {**hyper.defaults(spec.data), **trial.hyperparameters.values}
-            values = {k: v for k, v in values.items() if k in hyper.defaults(spec.data)}
+            values = values_of(trial.hyperparameters.values)
             folder = root / "trials" / str(trial.trial_id)
             folder.mkdir(parents=True, exist_ok=True)
             plain = hyper.resolved(spec, values).data
             write_text(folder / "spec.resolved.yaml", dumps_yaml(_absolute_paths(plain, base)))
-            metrics = {metric: float(trial.metrics.get_best_value(metric))
-                       for metric in trial.metrics.metrics if trial.metrics.get_best_value(metric) is not None}
+            metrics = {metric: float(best) for metric in trial.metrics.metrics
+                       if (best := trial.metrics.get_best_value(metric)) is not None}
             write_json(folder / "metrics.json", {"trial": trial.trial_id, "status": str(trial.status),
                                                  "score": trial.score, "hyperparameters": values,
                                                  "metrics": metrics})
-            results.append({"trial": trial.trial_id, "score": trial.score, "hyperparameters": values})
             shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
             if trial.score is None:
                 reason = (str(getattr(trial, "message", "") or "").strip().splitlines() or ["see search.log"])[-1]
@@ -204,8 +204,7 @@ def run_search(spec: Spec, options: SearchOptions, stream: TextIO) -> int:
     if not best_trials:
         raise SearchError(f"no trial finished; see Keras Tuner's logs under {root / 'tuner'}")
     best = best_trials[0]
-    values = {k: v for k, v in {**hyper.defaults(spec.data), **best.hyperparameters.values}.items()
-              if k in hyper.defaults(spec.data)}
+    values = values_of(best.hyperparameters.values)
     write_text(root / "best.yaml", dumps_yaml(_absolute_paths(hyper.resolved(spec, values).data, base)))
     finished = [t for t in tuner.oracle.trials.values() if t.score is not None]
     direction = tuner.oracle.objective.direction
@@ -213,8 +212,7 @@ def run_search(spec: Spec, options: SearchOptions, stream: TextIO) -> int:
     write_json(root / "results.json", {
         "objective": tuner.oracle.objective.name, "direction": direction, "best_trial": best.trial_id,
         "trials": [{"trial": t.trial_id, "score": t.score,
-                    "hyperparameters": {k: v for k, v in t.hyperparameters.values.items()
-                                        if k in hyper.defaults(spec.data)}} for t in finished]})
+                    "hyperparameters": values_of(t.hyperparameters.values)} for t in finished]})
     write_json(root / "run.json", {"kind": "search", "status": "completed", "name": name,
                                    "spec": str(spec.path) if spec.path else None,
                                    "wall_seconds": round(time.time() - started, 3), "best_trial": best.trial_id})

@@ -24,18 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
+from modelspec.diagnostics import OptionError
+
 __all__ = ["LabelledText", "TextError", "read_labelled_text", "stratified_split"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
-class TextError(ValueError):
+class TextError(OptionError):
     """A problem with the file or the options; `field` names the option at fault."""
-
-    def __init__(self, message: str, field: str | None = None, hint: str | None = None):
-        super().__init__(message)
-        self.field = field
-        self.hint = hint
 
 
 @dataclasses.dataclass

@@ -762,6 +762,24 @@ def output_names(ir: ModelIR) -> list[str] | None:
     return [ref.layer for ref in iter_refs(structure)]
 
 
+def for_output(value: Any, index: int, name: str, count: int) -> Any:
+    """A compile value (loss, loss_weights, metrics) as it applies to output `index`
+    (named `name`) of `count`: a mapping is keyed by output name, a list is in output
+    order when there are several outputs, and anything else is for every output."""
+    if isinstance(value, dict) and "class_name" not in value:
+        return value.get(name)
+    if isinstance(value, (list, tuple)) and count > 1:
+        return value[index] if index < len(value) else None
+    return value
+
+
+def short_name(value: Any) -> Any:
+    """A serialized Keras object as its class name; anything else as it is."""
+    if isinstance(value, dict) and "class_name" in value:
+        return value["class_name"]
+    return value
+
+
 #: dataset formats that split into named parts, used as `<dataset>.<part>`
 PARTS = {"interactions": ("train", "test"), "text": ("train", "validation")}
 

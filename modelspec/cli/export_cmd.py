@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 from typing import TextIO
 
+from modelspec.cli.common import add_trust_arguments
 from modelspec.export import FORMATS
 
 
@@ -20,10 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="PATH",
                         help="where to write it (default: RUN_DIR/export/saved_model, model.keras or "
                         "model.onnx; beside a .keras file, in export/)")
-    parser.add_argument("--allow-plugins", action="store_true",
-                        help="import the modules the run's spec lists under 'plugins'")
-    parser.add_argument("--unsafe", action="store_true",
-                        help="accept Lambda layers and other classes that run code")
+    add_trust_arguments(parser, plugins_help="import the modules the run's spec lists under 'plugins'")
 
 
 def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:

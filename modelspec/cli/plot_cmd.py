@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
+from modelspec.cli.common import add_trust_arguments, print_diagnostics
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="SPEC", help="spec file (YAML or JSON)")
@@ -14,10 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shapes", action="store_true",
                         help="build the model with Keras (imports TensorFlow) to show every layer's "
                         "output shape; without it only the inputs' shapes are shown")
-    parser.add_argument("--allow-plugins", action="store_true",
-                        help="with --shapes: import the modules the spec lists under 'plugins'")
-    parser.add_argument("--unsafe", action="store_true",
-                        help="accept Lambda layers and other classes that run code")
+    add_trust_arguments(parser, plugins_help="with --shapes: import the modules the spec lists under 'plugins'")
 
 
 def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
@@ -26,10 +25,7 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     from modelspec.diagnostics import SpecError
     from modelspec.plot import PlotError, write
 
-    diagnostics = validate(args.file, allow_unsafe=args.unsafe)
-    for diagnostic in diagnostics:
-        print(diagnostic.render(), file=stderr)
-    if any(d.is_error for d in diagnostics):
+    if print_diagnostics(validate(args.file, allow_unsafe=args.unsafe), stderr):
         return 1
     spec = hyper.resolved(load(args.file))
     shapes = None
@@ -41,8 +37,7 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
             shapes = model_shapes(build(spec, allow_plugins=args.allow_plugins, allow_unsafe=args.unsafe))
         out = write(spec.data, Path(args.output), shapes)
     except SpecError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.render(), file=stderr)
+        print_diagnostics(error.diagnostics, stderr)
         return 1
     except PlotError as error:
         print(f"modelspec plot: error: {error}", file=stderr)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from modelspec.cli.common import add_trust_arguments, load_checked, print_diagnostics
 from modelspec.diagnostics import SpecError
 
 
@@ -32,17 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     weights.add_argument("--weights-by-name", type=Path, metavar="PATH",
                          help="load weights layer by layer where names and shapes match "
                          "(Keras 2's load_weights(by_name=True))")
-    parser.add_argument("--allow-plugins", action="store_true",
-                        help="import the modules the spec names (plugins, python data sources)")
-    parser.add_argument("--unsafe", action="store_true",
-                        help="accept Lambda layers and other classes that run code")
+    add_trust_arguments(parser, plugins_help="import the modules the spec names (plugins, python data sources)")
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="print more detail")
 
 
 def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
-    from modelspec.api import load_with_overrides, validate
     from modelspec.dump import dumps_yaml
 
     if args.resume is not None and not (args.resume / "run.json").exists():
@@ -55,17 +52,8 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
             print("modelspec run: give a SPEC file (or --resume RUN_DIR)", file=stderr)
             return 2
         source = args.resume / "spec.resolved.yaml"
-    try:
-        spec = load_with_overrides(source, args.overrides)
-    except SpecError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.render(), file=stderr)
-        return 1
-    diagnostics = validate(spec, allow_unsafe=args.unsafe)
-    for diagnostic in diagnostics:
-        if diagnostic.is_error or not args.quiet:
-            print(diagnostic.render(), file=stderr)
-    if any(d.is_error for d in diagnostics):
+    spec = load_checked(source, args.overrides, allow_unsafe=args.unsafe, quiet=args.quiet, stderr=stderr)
+    if spec is None:
         return 1
     if args.print_config:
         print(dumps_yaml(spec.data), end="", file=stdout)
@@ -83,8 +71,7 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     try:
         result = run_spec(spec, options, stdout)
     except SpecError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.render(), file=stderr)
+        print_diagnostics(error.diagnostics, stderr)
         return 1
     except OutputError as error:  # the run directory could not be set up
         print(f"modelspec run: {error}", file=stderr)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
+from modelspec.cli.common import add_trust_arguments, load_checked, print_diagnostics
 from modelspec.diagnostics import SpecError
 
 
@@ -19,15 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier search in --output-dir")
     parser.add_argument("--resume", type=Path, metavar="SEARCH_DIR",
                         help="continue an interrupted search (refused if the search space changed)")
-    parser.add_argument("--allow-plugins", action="store_true",
-                        help="import the modules the spec lists under 'plugins'")
-    parser.add_argument("--unsafe", action="store_true",
-                        help="accept Lambda layers and other classes that run code")
+    add_trust_arguments(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
 
 
 def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
-    from modelspec.api import load_with_overrides, validate
     from modelspec.outputs import OutputError, read_json
 
     source = args.file
@@ -39,17 +36,8 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     if source is None:
         print("modelspec search: give a SPEC file (or --resume SEARCH_DIR)", file=stderr)
         return 2
-    try:
-        spec = load_with_overrides(source, args.overrides)
-    except SpecError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.render(), file=stderr)
-        return 1
-    diagnostics = validate(spec, allow_unsafe=args.unsafe)
-    for diagnostic in diagnostics:
-        if diagnostic.is_error or not args.quiet:
-            print(diagnostic.render(), file=stderr)
-    if any(d.is_error for d in diagnostics):
+    spec = load_checked(source, args.overrides, allow_unsafe=args.unsafe, quiet=args.quiet, stderr=stderr)
+    if spec is None:
         return 1
     if not isinstance(spec.data.get("search"), dict):
         print(f"modelspec search: {spec.source} has no search section: nothing to search "
@@ -66,8 +54,7 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     try:
         return run_search(spec, options, stdout)
     except SpecError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.render(), file=stderr)
+        print_diagnostics(error.diagnostics, stderr)
         return 1
     except (SearchError, OutputError) as error:
         print(f"modelspec search: {error}", file=stderr)

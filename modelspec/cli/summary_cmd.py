@@ -8,6 +8,7 @@ import warnings
 from typing import TextIO
 
 from modelspec.api import DEFAULT_MAX_PARAMS, validate
+from modelspec.cli.common import add_trust_arguments, print_diagnostics
 from modelspec.diagnostics import SpecError
 
 SUMMARY_WIDTH = 120
@@ -15,20 +16,14 @@ SUMMARY_WIDTH = 120
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="spec file (YAML or JSON)")
-    parser.add_argument("--allow-plugins", action="store_true",
-                        help="import the modules the spec lists under 'plugins'")
-    parser.add_argument("--unsafe", action="store_true",
-                        help="accept Lambda layers and other classes that run code")
+    add_trust_arguments(parser)
     parser.add_argument("--max-params", type=int, default=DEFAULT_MAX_PARAMS, metavar="N",
                         help="refuse, before allocating anything, a model of more than N "
                         "parameters (default: 1,000,000,000)")
 
 
 def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
-    diagnostics = validate(args.file, allow_unsafe=args.unsafe)
-    for diagnostic in diagnostics:
-        print(diagnostic.render(), file=stderr)
-    if any(d.is_error for d in diagnostics):
+    if print_diagnostics(validate(args.file, allow_unsafe=args.unsafe), stderr):
         return 1
     from modelspec.api import build
     from modelspec.builder import DroppedLayerWarning, describe_outputs
@@ -42,8 +37,7 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
             if issubclass(warning.category, DroppedLayerWarning):
                 print(str(warning.message), file=stderr)
     except SpecError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.render(), file=stderr)
+        print_diagnostics(error.diagnostics, stderr)
         return 1
     # Keras renders with rich, whose width comes from COLUMNS when not on a terminal.
     old_columns = os.environ.get("COLUMNS")
