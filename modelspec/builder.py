@@ -19,6 +19,7 @@ order the layer lists them.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import heapq
 import inspect
@@ -445,7 +446,8 @@ def _size(shape: Any) -> int:
 
 
 def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = False,
-               max_params: int | None = DEFAULT_MAX_PARAMS) -> keras.Model:
+               max_params: int | None = DEFAULT_MAX_PARAMS, strategy: Any = None) -> keras.Model:
+    """Validate, build and compile; with a tf.distribute `strategy`, both in its scope."""
     diagnostics = list(spec.notes) + spec.locate(validate_document(spec.data, allow_unsafe=allow_unsafe))
     errors = [d for d in diagnostics if d.is_error]
     if errors:
@@ -465,7 +467,7 @@ def build_spec(spec: Spec, *, allow_plugins: bool = False, allow_unsafe: bool = 
     precision = sections.get("precision")
     if precision and precision != "float32":
         _outputs_in_float32(ir)
-    return _build_and_compile(spec, ir, sections, allow_unsafe, max_params, precision)
+    return _build_and_compile(spec, ir, sections, allow_unsafe, max_params, precision, strategy)
 
 
 def _outputs_in_float32(ir: ModelIR) -> None:
@@ -479,23 +481,24 @@ def _outputs_in_float32(ir: ModelIR) -> None:
                 entry.config = {**entry.config, "dtype": "float32"}
 
 
-def _with_policy(precision: str | None, build: Any, *args: Any) -> Any:
-    """`build(*args)` under the dtype policy `precision`. Keras keeps the policy per
-    thread, and the build runs in its own thread (run_with_deep_stack), so it is set there."""
-    if not precision:
-        return build(*args)
+def _with_policy(precision: str | None, strategy: Any, build: Any, *args: Any) -> Any:
+    """`build(*args)` under the dtype policy `precision` and in the strategy's scope.
+    Keras keeps the policy per thread, and so does tf.distribute its scope; the build
+    runs in its own thread (run_with_deep_stack), so both are set there."""
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(precision)
+    if precision:
+        keras.config.set_dtype_policy(precision)
     try:
-        return build(*args)
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            return build(*args)
     finally:
         keras.config.set_dtype_policy(previous)
 
 
 def _build_and_compile(spec: Spec, ir: ModelIR, sections: dict[str, Any], allow_unsafe: bool,
-                       max_params: int | None, precision: str | None) -> keras.Model:
+                       max_params: int | None, precision: str | None, strategy: Any = None) -> keras.Model:
     try:
-        model = run_with_deep_stack(_with_policy, precision, _bounded_build, _Builder(allow_unsafe=allow_unsafe),
+        model = run_with_deep_stack(_with_policy, precision, strategy, _bounded_build, _Builder(allow_unsafe=allow_unsafe),
                                     ir, max_params)
     except _BuildFailure as failure:
         raise SpecError(spec.locate([failure.diagnostic])) from None
@@ -506,7 +509,8 @@ def _build_and_compile(spec: Spec, ir: ModelIR, sections: dict[str, Any], allow_
         compile_config, pointer = ir.compile_config, ir.pointer + "/compile_config"
     if compile_config:
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), strategy.scope() if strategy is not None \
+                    else contextlib.nullcontext():
                 warnings.simplefilter("ignore")
                 model.compile_from_config(compile_arguments(compile_config, ir))
         except Exception as error:  # noqa: BLE001

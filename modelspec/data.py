@@ -120,6 +120,9 @@ class Dataset:
     #: training data drawn afresh each epoch: epoch number → (x, y); x and y
     #: above are epoch 0's (interactions' negative sampling)
     epoch_data: Callable[[int], tuple[Any, Any]] | None = None
+    #: a `python` function's tf.data pipeline for one tf.distribute input
+    #: pipeline (its `input_context` argument); None when it takes none
+    per_input_pipeline: Callable[[Any], Any] | None = None
     #: ranking evaluation: x holds `candidates` consecutive rows per group
     #: (user), the first of each group the held-out positive
     candidates: int | None = None
@@ -723,13 +726,20 @@ class _Loader:
         if not isinstance(kwargs, dict):
             ctx.error(ctx.at("kwargs"), "kwargs must be a mapping", "bad-value")
             return None
+        per_pipeline = _takes_input_context(function)
         try:
-            result = function(**kwargs)
+            result = function(**kwargs, input_context=None) if per_pipeline else function(**kwargs)
         except (Exception, SystemExit) as error:  # noqa: BLE001
             ctx.error(pointer, f"{target}() failed: {type(error).__name__}: {_message(error)}",
                       "data-function")
             return None
-        return self.from_python(ctx, result, target)
+        dataset = self.from_python(ctx, result, target)
+        if dataset is not None and per_pipeline and _is_stream(result) and dataset.x is result:
+            # Under a distribution strategy, run calls it once per input pipeline
+            # (tf.distribute's distribute_datasets_from_function).
+            dataset.per_input_pipeline = lambda context: function(**kwargs, input_context=context)
+            dataset.source += ", one pipeline per worker under a strategy"
+        return dataset
 
     def from_python(self, ctx: _Context, result: Any, target: str) -> Dataset | None:
         pointer = ctx.at("function")
@@ -1736,6 +1746,19 @@ def load_datasets(spec: Spec, model: keras.Model, names: Iterable[str], *, allow
     """
     return load_datasets_for(spec, model_io(model), names, allow_plugins=allow_plugins, seed=seed,
                              batch_size=batch_size)
+
+
+def _takes_input_context(function: Any) -> bool:
+    """A data function with an `input_context` parameter builds one input pipeline
+    per worker itself: called with None for the whole dataset, and under a strategy
+    with each tf.distribute.InputContext (shard by its input_pipeline_id, batch by
+    its get_per_replica_batch_size(global batch)), as TensorFlow's guide shows."""
+    import inspect
+
+    try:
+        return "input_context" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def describe(dataset: Dataset) -> str:

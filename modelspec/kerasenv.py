@@ -50,6 +50,10 @@ with quiet_native_stderr():
     import keras  # noqa: E402
     import tensorflow  # noqa: E402, F401  # the backend: its import is what logs
 
+    # A multi-worker strategy must exist before TensorFlow's runtime starts,
+    # which the device listing below does (see modelspec.distribute.prepare).
+    if "modelspec.distribute" in sys.modules:
+        sys.modules["modelspec.distribute"].before_devices()
     # Device discovery also logs (CUDA probing); do it now, inside the filter.
     tensorflow.config.list_logical_devices()
 

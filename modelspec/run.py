@@ -604,16 +604,32 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
     phases: dict[str, float] = {}
     started = time.time()
 
-    paths = (RunPaths(Path(options.resume)) if options.resume
-             else new_run_dir(name, options.output_dir, overwrite=options.overwrite))
+    from modelspec.distribute import DistributeError, make_strategy
+
+    try:  # first: a multi-worker strategy must exist before TensorFlow runs any op
+        strategy, distributed = make_strategy(data.get("distribute"))
+    except DistributeError as error:
+        raise RunFailure(str(error)) from None
+    chief = distributed.get("chief", True)
+    if not chief:
+        # Only the chief writes the run directory: another worker keeps its files
+        # (checkpoints, logs, model) in a private folder, removed at the end.
+        import tempfile
+
+        task = distributed.get("task") or {}
+        paths = RunPaths(Path(tempfile.mkdtemp(
+            prefix=f"modelspec-{task.get('type', 'worker')}{task.get('index', '')}-")))
+    else:
+        paths = (RunPaths(Path(options.resume)) if options.resume
+                 else new_run_dir(name, options.output_dir, overwrite=options.overwrite))
     info: dict[str, Any] = {
         "status": "running", "spec": str(spec.path) if spec.path else None, "name": name,
         "command": options.command_line or sys.argv, "seed": seed, "deterministic": deterministic,
-        "precision": data.get("precision", "float32"),
+        "precision": data.get("precision", "float32"), "distribute": distributed,
         "versions": _versions(), "started": _now(), "phases": phases, "run_dir": str(paths.root),
     }
     previous_history: dict[str, list[float]] = {}
-    if options.resume:
+    if options.resume and chief:
         try:
             previous = read_json(paths.run_info)
             info["resumed_from"] = previous.get("status")
@@ -637,10 +653,15 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
         reporter.replay(reporter.release())
         try:
             write_json(paths.run_info, info)
-            _write_report(paths, shapes, reporter)
+            if chief:
+                _write_report(paths, shapes, reporter)
         finally:
             reporter.close()
-        return RunResult(paths, status, exit_code, metrics)
+            if not chief:
+                import shutil
+
+                shutil.rmtree(paths.root, ignore_errors=True)
+        return RunResult(paths if chief else None, status, exit_code, metrics)
 
     try:
         clock = time.perf_counter()
@@ -648,7 +669,8 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
         reporter.hold()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = build_spec(spec, allow_plugins=options.allow_plugins, allow_unsafe=options.allow_unsafe)
+            model = build_spec(spec, allow_plugins=options.allow_plugins, allow_unsafe=options.allow_unsafe,
+                               strategy=strategy)
         shapes.update(_model_shapes(model))
         if data.get("init") and not options.resume:
             initialize(model, spec, reporter)
@@ -678,7 +700,12 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
                       f"{model.count_params():,} parameters)")
         for dataset in datasets.values():
             reporter.line(f"  data {describe(dataset)}")
-        reporter.line(f"  run directory: {paths.root}")
+        if strategy is not None:
+            reporter.line(f"  distribute: {_describe_strategy(distributed)}; batch size {batch_size} "
+                          f"is the global batch")
+        reporter.line(f"  run directory: {paths.root}" if chief else
+                      "  run directory: written by the chief; this worker keeps its files in "
+                      f"{paths.root} until it ends")
         reporter.replay(building)
         reporter.line(f"  keras {keras.__version__}, seed {seed}, deterministic {deterministic}, "
                       f"batch size {batch_size}", level=2)
@@ -690,7 +717,10 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
             state, checkpoint = _fit(model, fit_section, datasets, paths, reporter, seed=seed or 0,
                                      history=history, batch_size=batch_size,
                                      resuming=options.resume is not None,
-                                     extra_callbacks=_ranking_callbacks(evaluate_section, datasets))
+                                     extra_callbacks=_ranking_callbacks(evaluate_section, datasets),
+                                     tuning=_Tuning(spec, strategy, info),
+                                     restore_from=None if chief or not options.resume
+                                     else RunPaths(Path(options.resume)))
             phases["fit"] = round(time.perf_counter() - clock, 3)
             if state.bad_loss is not None:
                 epoch, value = state.bad_loss
@@ -748,7 +778,13 @@ def run_spec(spec: Spec, options: RunOptions, stream: TextIO) -> RunResult:
             reporter.line("final metrics: " + _format_logs(metrics))
         reporter.line("time per phase: " + ", ".join(f"{k} {v:.2f}s" for k, v in phases.items()),
                       level=2)
-        reporter.line(f"run directory: {paths.root}")
+        if len(distributed.get("devices", ())) > 1 or distributed.get("workers", 1) > 1:
+            info["weights_sha256"] = weights_digest(model)
+        if chief:
+            reporter.line(f"run directory: {paths.root}")
+        else:
+            reporter.line(f"worker done; final weights sha256 {info['weights_sha256']}; "
+                          "the chief wrote the run directory")
         return finish("completed", 0, metrics)
     except KeyboardInterrupt:
         message = (f"interrupted; the last completed epoch is kept in {paths.backup}. "
@@ -827,7 +863,8 @@ def _save_model(model: keras.Model, paths: RunPaths) -> None:
 
 def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], paths: RunPaths,
          reporter: Reporter, *, seed: int, history: dict[str, list[float]], batch_size: int,
-         resuming: bool, extra_callbacks: list[Any] | None = None) -> tuple[_RunState, _Checkpoint]:
+         resuming: bool, extra_callbacks: list[Any] | None = None, tuning: _Tuning | None = None,
+         restore_from: RunPaths | None = None) -> tuple[_RunState, _Checkpoint]:
     import tensorflow as tf
 
     train = datasets[section.get("data", "train")]
@@ -836,8 +873,11 @@ def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], 
     done = 0
     state = _RunState(paths, history)
     checkpoint = _Checkpoint(paths, state)
-    if resuming and checkpoint.file.exists():
-        done = checkpoint.restore(model)
+    # A worker other than the chief resumes from the chief's checkpoint (a shared
+    # folder, as TensorFlow's multi-worker guide assumes) and writes its own elsewhere.
+    source = _Checkpoint(restore_from, state) if restore_from is not None else checkpoint
+    if resuming and source.file.exists():
+        done = source.restore(model)
         reporter.line(f"resuming after epoch {done} of {epochs}")
         initial_epoch = max(initial_epoch, done)
     truncated = _truncate_history(history, done)
@@ -851,6 +891,7 @@ def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], 
     kwargs.pop("initial_epoch", None)
     kwargs.pop("shuffle", None)
     fit_inputs = train.as_fit_kwargs()
+    pipeline_steps = None  # steps per epoch of modelspec's own pipeline, when it feeds fit
     validation = section.get("validation_data")
     if validation:
         kwargs["validation_data"] = _validation_tuple(datasets[validation].as_fit_kwargs())
@@ -861,6 +902,11 @@ def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], 
         fit_inputs = {}
         fit_inputs["x"], kwargs["steps_per_epoch"] = resampled_pipeline(
             train, batch_size=batch_size, first_epoch=initial_epoch, epochs=epochs)
+        pipeline_steps = kwargs["steps_per_epoch"]
+    elif train.per_input_pipeline is not None and tuning is not None and tuning.strategy is not None:
+        fit_inputs = {"x": tuning.strategy.distribute_datasets_from_function(train.per_input_pipeline)}
+        reporter.line(f"  data {train.name}: one input pipeline per worker "
+                      "(distribute_datasets_from_function)", level=2)
     elif not isinstance(fit_inputs.get("x"), (tf.data.Dataset, keras.utils.PyDataset)):
         x, y, w = fit_inputs["x"], fit_inputs.get("y"), fit_inputs.get("sample_weight")
         split = section.get("validation_split")
@@ -880,15 +926,117 @@ def _fit(model: keras.Model, section: dict[str, Any], datasets: dict[str, Any], 
                                              first_epoch=initial_epoch, epochs=epochs,
                                              shuffle=section.get("shuffle", True) is not False)
             fit_inputs = {"x": pipeline}
-            kwargs["steps_per_epoch"] = steps
+            kwargs["steps_per_epoch"] = pipeline_steps = steps
     if "batch_size" not in fit_inputs and "steps_per_epoch" not in kwargs:
         kwargs["shuffle"] = False  # a stream: Keras cannot shuffle it (csv has shuffle_buffer)
+    if tuning is not None:
+        tuning.apply(model, pipeline_steps, section, reporter)
     verbose = 0 if reporter.verbosity == 0 or not reporter.interactive else 1
     with warnings.catch_warnings(), keras_errors("training"):
         warnings.simplefilter("ignore")
         model.fit(**fit_inputs, **kwargs, initial_epoch=initial_epoch, callbacks=callbacks,
                   verbose=verbose)
     return state, checkpoint
+
+
+class _Tuning:
+    """Automatic steps_per_execution (`fit.autotune`, on by default).
+
+    Small models spend most of a step in per-step overhead (a Python round
+    trip and a tf.function call per batch); running several steps per
+    execution removes it. Keras's multi-step loop does not stop at an epoch
+    boundary, and modelspec feeds one pipeline across all epochs (see the
+    module docstring), so the chosen value divides the steps per epoch
+    exactly: the divisor of the steps per epoch nearest 32 (by ratio) up to
+    64, when it is at least 4. An epoch then ends on an execution boundary,
+    every epoch trains exactly its own batches, and the progress bar and
+    per-batch callbacks see the true step numbers (end of each execution).
+    Integer `save_freq`/`update_freq` of ModelCheckpoint/TensorBoard must be
+    multiples of it, so they still fire on their batch.
+
+    Left at Keras's value when the spec sets compile.steps_per_execution (a
+    verbatim model's compile_config included), when fit.autotune is false,
+    under a distribution strategy (Keras 3.15 fails there, see
+    modelspec.distribute), and when the training data is a stream or a user
+    steps_per_epoch (Keras's own per-epoch iteration). run.json records the
+    choice or the reason under "autotune".
+    """
+
+    TARGET, MOST, LEAST = 32, 64, 4
+
+    def __init__(self, spec: Spec, strategy: Any, info: dict[str, Any]):
+        self.spec = spec
+        self.strategy = strategy
+        self.info = info
+
+    def reason_to_keep(self, model: keras.Model, steps: int | None, section: dict[str, Any]) -> str | None:
+        data = self.spec.data
+        compile_section = data.get("compile") if isinstance(data.get("compile"), dict) else None
+        model_section = data.get("model") if isinstance(data.get("model"), dict) else {}
+        written = (compile_section or {}) if compile_section is not None else (
+            model_section.get("compile_config") or {})
+        if section.get("autotune") is False:
+            return "fit.autotune is false"
+        if "steps_per_execution" in written:
+            return "the spec sets steps_per_execution"
+        if self.strategy is not None:
+            return "Keras 3 runs one step per execution under a distribution strategy"
+        if getattr(model, "steps_per_execution", 1) != 1:
+            return "the model's compile config sets steps_per_execution"
+        if steps is None:
+            return "the training data is a stream or fit.steps_per_epoch is set: Keras iterates it"
+        return None
+
+    def choose(self, steps: int, section: dict[str, Any]) -> int:
+        frequencies = []
+        for entry in section.get("callbacks") or []:
+            config = entry.get("config") or {}
+            for key in ("save_freq", "update_freq"):
+                if isinstance(config.get(key), int) and not isinstance(config.get(key), bool):
+                    frequencies.append(config[key])
+        divisors = [n for n in range(self.LEAST, min(steps, self.MOST) + 1)
+                    if steps % n == 0 and all(f % n == 0 for f in frequencies)]
+        if not divisors:
+            return 1
+        return min(divisors, key=lambda n: (max(n / self.TARGET, self.TARGET / n), -n))
+
+    def apply(self, model: keras.Model, steps: int | None, section: dict[str, Any], reporter: Reporter) -> None:
+        reason = self.reason_to_keep(model, steps, section)
+        current = int(getattr(model, "steps_per_execution", 1) or 1)
+        if reason is not None:
+            self.info["autotune"] = {"steps_per_execution": current, "chosen": False, "reason": reason}
+            return
+        chosen = self.choose(int(steps), section)
+        self.info["autotune"] = {"steps_per_execution": chosen, "chosen": True, "steps_per_epoch": steps,
+                                 "rule": f"divisor of the {steps} steps per epoch nearest "
+                                         f"{self.TARGET}, from {self.LEAST} to {self.MOST}"
+                                 + ("" if chosen > 1 else ": none, so 1")}
+        if chosen != current:
+            model.steps_per_execution = chosen
+            model.train_function = model.test_function = model.predict_function = None
+        reporter.line(f"  autotune: steps_per_execution {chosen} ({steps} steps per epoch; "
+                      "fit.autotune: false turns it off)", level=2)
+
+
+def weights_digest(model: keras.Model) -> str:
+    """sha256 of every weight's bytes, in order: equal digests, equal weights."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for value in model.get_weights():
+        digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
+
+
+def _describe_strategy(facts: dict[str, Any]) -> str:
+    text = f"{facts['strategy']}, {facts.get('replicas', 1)} replica(s)"
+    if "task" in facts:
+        task = facts["task"]
+        text += f", task {task.get('type')} {task.get('index')} of {facts.get('workers', '?')} worker(s)"
+        text += " (chief)" if facts.get("chief") else ""
+    elif facts.get("devices"):
+        text += f" on {', '.join(facts['devices'])}"
+    return text
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ from typing import Any
 
 import jsonschema.exceptions
 
-from modelspec import bytecode, schemas
+from modelspec import bytecode, distribute, schemas
 from modelspec.diagnostics import Diagnostic, Severity, join_pointer
 from modelspec.legacy import REMOVED_LAYERS, foreign_model_class, keras2_names
 from modelspec.loader import MAX_REPORTED
@@ -193,11 +193,22 @@ class _Checker:
             self.check_compile(compile_config, compile_pointer, ir)
         self.check_run_sections()
         self.check_init(ir)
+        self.check_distribute()
 
     def check_top_level(self) -> None:
         validator = schemas.spec_validator()
         for error in validator.iter_errors(self.data):
             self.report_schema_error(error, "", "")
+
+    def check_distribute(self) -> None:
+        for pointer, message, code, hint in distribute.check(self.data.get("distribute")):
+            self.error(pointer, message, code, hint=hint)
+        steps = self.data.get("compile", {}).get("steps_per_execution") \
+            if isinstance(self.data.get("compile"), dict) else None
+        if isinstance(steps, int) and steps > 1 and distribute.strategy_name(self.data) != "default":
+            self.error("/compile/steps_per_execution", "Keras 3 cannot run several steps per execution "
+                       f"under a distribution strategy (it fails in multi_step_on_iterator); got {steps}",
+                       "distribute", hint="remove it, or set distribute.strategy: default")
 
     def check_init(self, ir: Any) -> None:
         """init.combine names layers of the model and sources of init.from."""

@@ -58,7 +58,10 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     if args.print_config:
         print(dumps_yaml(spec.data), end="", file=stdout)
         return 0
-    from modelspec.run import RunOptions, run_spec
+    from modelspec import distribute
+
+    distribute.prepare(spec.data.get("distribute"))  # before Keras starts TensorFlow
+    from modelspec.run import RunFailure, RunOptions, run_spec
 
     options = RunOptions(
         output_dir=args.output_dir, overwrite=args.overwrite, resume=args.resume, weights=args.weights,
@@ -75,5 +78,8 @@ def run(args: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
         return 1
     except OutputError as error:  # the run directory could not be set up
         print(f"modelspec run: {error}", file=stderr)
+        return 1
+    except RunFailure as error:  # before the run directory: the distribution strategy
+        print(f"modelspec run: error: {error}", file=stderr)
         return 1
     return result.exit_code
