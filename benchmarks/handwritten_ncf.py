@@ -26,6 +26,12 @@ Protocol
   against it); HR@10 = mean[rank < 10], NDCG@10 = mean[(rank < 10)/log2(rank+2)].
 - Popularity baseline: score = training count of the item, same ranking rule.
 
+For benchmarks/bench_all.py: ``--batch-size`` (default 256), ``--no-eval``
+(no per-epoch ranking evaluation: training throughput only), ``--out DIR``
+(also ``model.save(DIR/model.keras)`` at the end). RESULT also holds
+``samples`` (training rows per epoch, positives and negatives) and
+``train_times`` (each epoch's sampling + shuffling + ``model.fit``, unrounded).
+
 Usage: python benchmarks/handwritten_ncf.py --model neumf --seed 0 --epochs 20
 The last line printed is ``RESULT {json}``.
 """
@@ -110,6 +116,9 @@ def main():
     ap.add_argument("--model", choices=["neumf", "gmf", "mlp"], default="neumf")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--batch-size", type=int, default=256)
+    ap.add_argument("--no-eval", action="store_true", help="skip the per-epoch ranking evaluation")
+    ap.add_argument("--out", help="also save the trained model as OUT/model.keras")
     args = ap.parse_args()
 
     import keras
@@ -140,6 +149,8 @@ def main():
     model = build_model(args.model, n_users, n_items)
     print(f"model {args.model}: {model.count_params()} parameters")
     history = []
+    train_times = []
+    samples = 0
     for epoch in range(1, args.epochs + 1):
         t0 = time.perf_counter()
         neg_u = np.repeat(tr_u, N_TRAIN_NEG)
@@ -148,8 +159,15 @@ def main():
         i = np.concatenate([tr_i, neg_i])
         y = np.concatenate([np.ones(len(tr_u)), np.zeros(len(neg_u))]).astype(np.float32)
         p = rng.permutation(len(u))
-        h = model.fit([u[p, None], i[p, None]], y[p], batch_size=256, epochs=1, shuffle=False, verbose=0)
+        h = model.fit([u[p, None], i[p, None]], y[p], batch_size=args.batch_size, epochs=1, shuffle=False,
+                      verbose=0)
         t_train = time.perf_counter() - t0
+        train_times.append(t_train)
+        samples = len(u)
+        if args.no_eval:
+            history.append(dict(epoch=epoch, loss=float(h.history["loss"][0]), train_s=round(t_train, 2)))
+            print(f"epoch {epoch:2d} loss={history[-1]['loss']:.4f} train {t_train:.2f}s", flush=True)
+            continue
         scores = model.predict([eval_u, eval_i], batch_size=4096, verbose=0).reshape(n_users, -1)
         hr, ndcg = hr_ndcg(scores)
         secs = time.perf_counter() - t0
@@ -158,6 +176,15 @@ def main():
         print(f"epoch {epoch:2d} loss={history[-1]['loss']:.4f} HR@10={hr:.4f} NDCG@10={ndcg:.4f} "
               f"train {t_train:.2f}s total {secs:.2f}s", flush=True)
 
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        model.save(os.path.join(args.out, "model.keras"))
+    if args.no_eval:
+        print("RESULT " + json.dumps(dict(model=args.model, seed=args.seed, epochs=args.epochs,
+                                          params=model.count_params(), samples=samples,
+                                          batch_size=args.batch_size, train_times=train_times,
+                                          history=history)))
+        return
     best = max(history, key=lambda r: (r["hr"], r["ndcg"]))
     final = history[-1]
     print(f"best epoch {best['epoch']}: HR@10={best['hr']:.4f} NDCG@10={best['ndcg']:.4f}")
@@ -168,7 +195,8 @@ def main():
         best_epoch=best["epoch"], best_hr=best["hr"], best_ndcg=best["ndcg"],
         final_hr=final["hr"], final_ndcg=final["ndcg"],
         median_epoch_s=float(np.median(steady)), first_epoch_s=history[0]["epoch_s"],
-        pop_hr=pop_hr, pop_ndcg=pop_ndcg, history=history)))
+        pop_hr=pop_hr, pop_ndcg=pop_ndcg, history=history, samples=samples, batch_size=args.batch_size,
+        train_times=train_times)))
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def test_autotune_picks_a_divisor_of_the_epoch_and_counts_stay_exact(tmp_path, m
 
     info, seen = run_in_process(tmp_path, SPEC, monkeypatch)
     assert info["autotune"] == {"steps_per_execution": 25, "chosen": True, "steps_per_epoch": 100,
-                                "rule": "divisor of the 100 steps per epoch nearest 32, from 4 to 64"}
+                                "rule": "divisor of the 100 steps per epoch nearest 32, from 4 to 128"}
     # per-batch callbacks hear the true step number at the end of each execution,
     # and every epoch ends on its own last batch
     assert seen == [(epoch, step) for epoch in range(3) for step in (24, 49, 74, 99)]
@@ -85,7 +85,7 @@ def test_autotune_off_or_set_by_the_spec_is_left_alone(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(("steps", "frequencies", "expected"), [
-    (100, [], 25), (41, [], 41), (97, [], 1), (3, [], 1), (1024, [], 32), (45, [], 45), (100, [10], 10),
+    (100, [], 25), (41, [], 41), (97, [], 97), (131, [], 1), (15478, [], 71), (3, [], 1), (1024, [], 32), (45, [], 45), (100, [10], 10),
     (120, [7], 1),
 ])
 def test_the_rule(steps, frequencies, expected):
