@@ -704,6 +704,7 @@ def _compose(text: str, source: str) -> tuple[tuple | None, int]:
     try:
         get = loader.get_event
         resolve = loader.resolve
+        resolved: dict[str, str] = {}  # plain scalar -> tag (implicit[0] is all a plain scalar's resolution reads)
         get()  # StreamStartEvent
         event = get()
         if isinstance(event, StreamEndEvent):
@@ -723,7 +724,10 @@ def _compose(text: str, source: str) -> tuple[tuple | None, int]:
                 value = event.value
                 if tag is None or tag == "!":
                     if event.implicit[0]:
-                        tag = resolve(ScalarNode, value, event.implicit)
+                        # specs repeat their words ("class_name", "Dense", "8"): resolve each once
+                        tag = resolved.get(value)
+                        if tag is None:
+                            tag = resolved[value] = resolve(ScalarNode, value, event.implicit)
                     else:
                         tag = _STR
                 mark = event.start_mark

@@ -66,9 +66,13 @@ class NodeCall:
     kwargs: dict[str, Any]
     pointer: str
 
-    def refs(self) -> Iterator[TensorRef]:
-        yield from iter_refs(self.args)
-        yield from iter_refs(self.kwargs)
+    def refs(self) -> list[TensorRef]:
+        """The call's tensor references, args first (computed once: the validator
+        asks three times per call and a call's arguments never change once parsed)."""
+        found = self.__dict__.get("_refs")
+        if found is None:
+            found = self.__dict__["_refs"] = [*iter_refs(self.args), *iter_refs(self.kwargs)]
+        return found
 
 
 @dataclasses.dataclass

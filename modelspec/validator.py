@@ -86,6 +86,15 @@ def _behind_cycle(names: list[str]) -> str | None:
     return f"layers {', '.join(names[:5])}{' ...' if len(names) > 5 else ''} depend on it too"
 
 
+def _pointer(entry: tuple[Any, Any, Any]) -> str:
+    """The JSON pointer of a scan_serialized_objects stack entry (value, parent, key)."""
+    tokens = []
+    while entry is not None:
+        tokens.append(entry[2])
+        entry = entry[1]
+    return join_pointer(*reversed(tokens))
+
+
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate closest to word (ignoring case if need be), or None."""
     pool = list(candidates)
@@ -132,6 +141,30 @@ class _Checker:
         plugins = plugins if isinstance(plugins, list) else []
         self.plugins = [p for p in plugins if isinstance(p, str)]
         self._allowed_modules: set[str] | None = None
+        self._schema_errors: dict[tuple[str, str], list[Any]] = {}
+
+    def schema_errors(self, path: str, config: dict[str, Any]) -> list[Any]:
+        """A layer config's schema errors, remembered per distinct config.
+
+        Big models repeat a few configs many times over (a 10,000-layer chain of
+        Dense(8), a ResNet's identical convolutions) and jsonschema costs ~40 us
+        a layer, the larger part of validating one.  Every layer schema types
+        'name' as a string or null and says nothing else of it, so two configs
+        that differ only in a string name have the same errors (their paths are
+        relative to the config, and the caller prefixes the layer's pointer).
+        """
+        key = None
+        try:
+            rest = {k: v for k, v in config.items() if k != "name"} if isinstance(config.get("name"), str) else config
+            key = (path, json.dumps(rest, sort_keys=True, allow_nan=True))
+        except (TypeError, ValueError):  # non-JSON data given to the API: no memo
+            pass
+        if key is not None and key in self._schema_errors:
+            return self._schema_errors[key]
+        errors = list(schemas.validator(path).iter_errors(config))
+        if key is not None:
+            self._schema_errors[key] = errors
+        return errors
 
     def error(self, pointer: str, message: str, code: str, hint: str | None = None,
               severity: Severity = Severity.ERROR) -> None:
@@ -141,14 +174,8 @@ class _Checker:
     # -- modules ------------------------------------------------------------
     def allowed_modules(self) -> set[str]:
         if self._allowed_modules is None:
-            allowed = set(PUBLIC_MODULES)
-            for path in set(schemas.index()["layers"].values()):
-                allowed.add(schemas.load_schema(path)["x-modelspec"]["class_module"])
-            allowed.update(schemas.index()["ops"])
-            for kind in schemas.index()["catalogues"]:
-                for definition in schemas.catalogue(kind)["$defs"].values():
-                    allowed.add(definition["x-modelspec"]["class_module"])
-            self._allowed_modules = allowed
+            # class_modules: what every layer and catalogue schema names (schemagen)
+            self._allowed_modules = {*PUBLIC_MODULES, *schemas.index()["class_modules"], *schemas.index()["ops"]}
         return self._allowed_modules
 
     def is_plugin_module(self, module: str) -> bool:
@@ -310,33 +337,39 @@ class _Checker:
 
     # -- serialized objects anywhere ---------------------------------------------
     def scan_serialized_objects(self) -> None:
-        """Refuse Python code and foreign modules anywhere in model and compile."""
+        """Refuse Python code and foreign modules anywhere in model and compile.
+
+        Every value is visited, so pointers are built only for the few that are
+        reported: a stack entry is (value, parent entry, key) and `_pointer`
+        walks up the chain (a 10,000-layer spec visits ~170,000 values)."""
         for section in ("model", "compile", "fit", "evaluate", "predict"):
             if section not in self.data:
                 continue
-            stack: list[tuple[Any, str]] = [(self.data[section], "/" + section)]
+            stack: list[tuple[Any, Any, Any]] = [(self.data[section], None, section)]
             while stack:
-                value, pointer = stack.pop()
+                entry = stack.pop()
+                value = entry[0]
                 if isinstance(value, list):
-                    stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(value))
+                    stack.extend((v, entry, i) for i, v in enumerate(value))
                     continue
                 if not isinstance(value, dict):
                     continue
                 class_name = value.get("class_name")
                 if class_name == "__lambda__" or "__bytecode__" in value or "bytecode" in value:
-                    self.check_bytecode(value, pointer)
+                    self.check_bytecode(value, _pointer(entry))
                     continue
-                if self.reported_as_refused_layer(value):
+                if class_name is not None and self.reported_as_refused_layer(value):
                     continue  # check_layer refuses the whole layer, naming what it would run
                 if class_name == "function":
                     if not _keras_module(value.get("module")):
-                        self.check_module(value.get("module"), pointer + "/module")
+                        self.check_module(value.get("module"), _pointer(entry) + "/module")
                     elif not _names_keras_function(value):
-                        self.refuse_function(value, pointer)
+                        self.refuse_function(value, _pointer(entry))
                     continue
-                if "module" in value:
-                    self.check_module(value["module"], pointer + "/module")
-                stack.extend((v, pointer + join_pointer(k)) for k, v in value.items())
+                module = value.get("module")
+                if module is not None and not (isinstance(module, str) and module in self.allowed_modules()):
+                    self.check_module(module, _pointer(entry) + "/module")
+                stack.extend((v, entry, k) for k, v in value.items())
 
     def reported_as_refused_layer(self, value: dict[str, Any]) -> bool:
         """A refused layer (Lambda, TFSMLayer, ...) that check_layer reports as one
@@ -485,7 +518,7 @@ class _Checker:
             config = {LEGACY_INPUT_KEYS.get(k, k): v for k, v in config.items()}
         elif any(k in config for k in LEGACY_LAYER_KEYS):
             config = {k: v for k, v in config.items() if k not in LEGACY_LAYER_KEYS}
-        for error in schemas.validator(path).iter_errors(config):
+        for error in self.schema_errors(path, config):
             self.report_schema_error(error, layer.config_pointer, what)
         if layer.class_name == "InputLayer" and config.get("shape") is None and config.get("batch_shape") is None:
             self.error(layer.config_pointer, f"{what}: an InputLayer needs its shape", "missing-parameter",

@@ -463,3 +463,46 @@ def test_an_input_layer_without_a_shape_is_refused():
     spec = spec_with(lambda s: layers(s)[0]["config"].pop("shape"))
     (error,) = errors(spec)
     assert (error.pointer, error.message) == ("/model/config/layers/0/config", "layer 'x': an InputLayer needs its shape")
+
+
+def test_repeated_layer_configs_each_get_their_own_errors():
+    """Schema results are remembered per distinct config (names aside): a repeated
+    bad config is still reported at every layer, under that layer's name."""
+    def repeat(spec):
+        layers(spec)[1]["config"] = {"name": "hidden", "units": -1, "bogus": 1}
+        layers(spec)[2]["config"] = {"name": "out", "units": -1, "bogus": 1}
+
+    found = sorted((d.pointer, d.code, d.message) for d in errors(spec_with(repeat)))
+    assert found == [
+        ("/model/config/layers/1/config/bogus", "unknown-parameter", "unknown parameter 'bogus' for layer 'hidden'"),
+        ("/model/config/layers/1/config/units", "bad-value", "layer 'hidden': units must be >= 1, got -1"),
+        ("/model/config/layers/2/config/bogus", "unknown-parameter", "unknown parameter 'bogus' for layer 'out'"),
+        ("/model/config/layers/2/config/units", "bad-value", "layer 'out': units must be >= 1, got -1"),
+    ]
+
+
+def test_a_name_that_is_not_a_string_is_not_hidden_by_a_remembered_config():
+    def numbered(spec):
+        layers(spec)[1]["config"] = {"name": "hidden", "units": 4}
+        layers(spec)[2]["config"] = {"name": 5, "units": 4}
+
+    assert ("/model/config/layers/2/config/name", "bad-value") in {
+        (d.pointer, d.code) for d in errors(spec_with(numbered))}
+
+
+def test_equal_values_of_different_types_are_checked_apart():
+    def typed(spec):
+        layers(spec)[1]["config"] = {"name": "hidden", "units": 4}
+        layers(spec)[2]["config"] = {"name": "out", "units": 4.0}  # Keras wants an int
+
+    assert [(d.pointer, d.code) for d in errors(spec_with(typed))] == [
+        ("/model/config/layers/2/config/units", "bad-value")]
+
+
+def test_a_module_outside_the_allowlist_is_located_deep_inside_a_layer():
+    def foreign(spec):
+        layers(spec)[1]["config"]["kernel_initializer"] = {
+            "class_name": "Evil", "module": "os", "config": {}}
+
+    found = [(d.pointer, d.code) for d in errors(spec_with(foreign))]
+    assert ("/model/config/layers/1/config/kernel_initializer/module", "module-not-allowed") in found
