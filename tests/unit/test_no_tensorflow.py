@@ -80,3 +80,19 @@ def test_validating_modelspecs_own_layers_imports_no_tensorflow(tmp_path):
     outcome = run_probe(str(spec))
     assert outcome == {"heavy": [], "errors": []}
     assert "modelspec.layers" not in outcome["heavy"]
+
+
+def test_the_cli_imports_only_the_command_it_runs():
+    """validate builds only its own subparser: no other command's module (run,
+    export, search ...) is imported, and top-level help still lists them all."""
+    code = ("import io, sys; from modelspec.cli.main import main; "
+            "rc = main(['validate', sys.argv[1]], stdout=io.StringIO()); "
+            "print(rc, sorted(m for m in sys.modules if m.startswith('modelspec.cli.')))")
+    result = subprocess.run([sys.executable, "-c", code, str(ROOT / "specs" / "mnist_mlp.yaml")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(maxsplit=1) == ["0", "['modelspec.cli.main', 'modelspec.cli.validate_cmd']\n"]
+    listing = subprocess.run([sys.executable, "-m", "modelspec", "--help"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+    for command in ("validate", "summary", "run", "convert", "plot", "report", "search", "export", "schema"):
+        assert f"    {command} " in listing.stdout
