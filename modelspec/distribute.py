@@ -70,6 +70,12 @@ def check(section: Any) -> list[tuple[str, str, str, str | None]]:
                              "and parameter_server"))
     cluster = section.get("cluster")
     task = section.get("task")
+    for job, addresses in (cluster.items() if isinstance(cluster, dict) else ()):
+        for index, address in enumerate(addresses if isinstance(addresses, list) else ()):
+            port = address.rpartition(":")[2] if isinstance(address, str) else ""
+            if port.isdigit() and not 0 < int(port) < 65536:  # the schema checks the host:port form
+                problems.append((f"/distribute/cluster/{job}/{index}", f"{job}[{index}]: port {int(port)} "
+                                 "is not a TCP port (1-65535)", "distribute", None))
     if strategy in CLUSTER_STRATEGIES and isinstance(cluster, dict):
         if strategy == "multi_worker_mirrored" and not ({"worker", "chief"} & set(cluster)):
             problems.append(("/distribute/cluster", "multi_worker_mirrored needs 'worker' (and optionally "

@@ -140,6 +140,7 @@ KEY_CODES = frozenset(
         "duplicate-key",
         "additional-properties",
         "key-type",
+        "bad-key",
     }
 )
 

@@ -329,6 +329,15 @@ class _Checker:
             self.error(pointer, f"{what}: {message}" if what else message, "bad-value",
                        hint=did_you_mean(str(error.instance), [str(c) for c in error.validator_value]))
             return
+        elif error.validator == "pattern" and isinstance(error.schema.get("patternErrorMessage"), str):
+            # the schema's own wording (VS Code's keyword, so editors show it too)
+            wanted = error.schema["patternErrorMessage"]
+            if "propertyNames" in error.relative_schema_path and isinstance(error.instance, str):
+                # a bad key: point at its member, and say it is the key that is wrong
+                self.error(pointer + join_pointer(error.instance), f"{what + ': ' if what else ''}the key "
+                           f"{error.instance!r} under {key} must be {wanted}", "bad-key")
+                return
+            message = f"{key} must be {wanted}, got {describe(error.instance)}"
         elif error.validator in BOUNDS:
             message = f"{key} must be {BOUNDS[error.validator]} {error.validator_value}, got {describe(error.instance)}"
         else:

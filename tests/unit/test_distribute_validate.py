@@ -57,7 +57,12 @@ def test_good_sections_validate(write_spec, tail):
     ("distribute: {strategy: multi_worker_mirrored, cluster: {worker: ['h:1']}, task: {type: chief, index: 0}}\n",
      "12:88: error: /distribute/task/type: the cluster has no 'chief' job"),
     ("distribute: {strategy: multi_worker_mirrored, cluster: {worker: ['no-port']}}\n",
-     "12:66: error: /distribute/cluster/worker/0: worker[0]: 'no-port'"),
+     "12:66: error: /distribute/cluster/worker/0: worker[0] must be 'host:port', such as 'localhost:12345' "
+     "or '10.0.0.2:2222', got 'no-port'"),
+    ("distribute: {strategy: multi_worker_mirrored, cluster: {worker: ['h:1', 'h:70000']}}\n",
+     "12:73: error: /distribute/cluster/worker/1: worker[1]: port 70000 is not a TCP port (1-65535)"),
+    ("distribute: {strategy: mirrored, devices: [gpu0]}\n",
+     "12:44: error: /distribute/devices/0: devices[0] must be a TensorFlow device name such as '/gpu:0'"),
     ("distribute: {strategy: mirrored}\ncompile: {optimizer: adam, loss: mse, steps_per_execution: 8}\n",
      "error: /compile/steps_per_execution: Keras 3 cannot run several steps per execution under a "
      "distribution strategy"),

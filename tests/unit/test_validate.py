@@ -506,3 +506,18 @@ def test_a_module_outside_the_allowlist_is_located_deep_inside_a_layer():
 
     found = [(d.pointer, d.code) for d in errors(spec_with(foreign))]
     assert ("/model/config/layers/1/config/kernel_initializer/module", "module-not-allowed") in found
+
+
+def test_a_bad_pattern_is_explained_in_words_not_as_a_regex():
+    def misnamed(spec):
+        spec["plugins"] = ["my-layers"]
+        spec["data"] = {"9train": {"format": "python", "function": "no_colon"}}
+
+    found = {d.pointer: (d.code, d.message) for d in errors(spec_with(misnamed))}
+    assert found["/plugins/0"] == ("bad-value", "plugins[0] must be a Python module name such as "
+                                   "'my_layers' or 'package.module', got 'my-layers'")
+    assert found["/data/9train"][0] == "bad-key"  # located at the key, not its value
+    assert found["/data/9train"][1].startswith("the key '9train' under data must be a dataset name")
+    assert found["/data/9train/function"] == ("bad-value",
+                                              "function must be 'package.module:function', got 'no_colon'")
+    assert not any("^" in message for _, message in found.values())
