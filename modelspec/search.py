@@ -14,6 +14,13 @@ The search directory holds:
 - `best.yaml`: the best trial's spec without the search section, which
   `modelspec run` accepts (relative data paths are made absolute, so it runs
   from anywhere), and `results.json`: every trial, best first.
+
+`fit.callbacks` that only watch training (EarlyStopping, ReduceLROnPlateau,
+TerminateOnNaN) run in every trial, with the hyperparameters' default values
+in their own config; Keras Tuner gives each trial its own copy. Those that
+write files (ModelCheckpoint, CSVLogger, TensorBoard, BackupAndRestore) are
+left out, with a line saying so: every trial would write over the last
+one's files, and the tuner keeps each trial's best weights itself.
 """
 
 from __future__ import annotations
@@ -67,6 +74,27 @@ def _absolute_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     return data
 
 
+def _trial_callbacks(fit: dict[str, Any]) -> tuple[list[Any], list[str]]:
+    """The spec's fit.callbacks that a trial runs, and the names of those left out
+    because they write files (see the module docstring)."""
+    from modelspec.kerasenv import keras
+    from modelspec.run import ALLOWED_CALLBACKS, CALLBACK_PATHS
+
+    callbacks, left_out = [], []
+    for entry in fit.get("callbacks") or []:
+        class_name = entry["class_name"]
+        if class_name not in ALLOWED_CALLBACKS:
+            raise SearchError(f"callback {class_name} is not allowed")
+        if class_name in CALLBACK_PATHS:
+            left_out.append(class_name)
+            continue
+        try:
+            callbacks.append(getattr(keras.callbacks, class_name)(**dict(entry.get("config") or {})))
+        except (TypeError, ValueError) as error:
+            raise SearchError(f"fit.callbacks: {class_name} refused its config: {error}") from None
+    return callbacks, left_out
+
+
 def _objective(section: dict[str, Any], has_validation: bool) -> Any:
     import keras_tuner
 
@@ -78,6 +106,8 @@ def _objective(section: dict[str, Any], has_validation: bool) -> Any:
 
 def run_search(spec: Spec, options: SearchOptions, stream: TextIO) -> int:
     """Run the search of a validated spec; returns the exit code."""
+    from modelspec.kerasenv import keras  # noqa: F401 - first: TensorFlow's start-up logging filtered
+
     try:
         import keras_tuner
     except ImportError:
@@ -132,6 +162,9 @@ def run_search(spec: Spec, options: SearchOptions, stream: TextIO) -> int:
     elif fit.get("validation_split"):
         kwargs["validation_split"] = fit["validation_split"]
     has_validation = "validation_data" in kwargs or "validation_split" in kwargs
+    callbacks, left_out = _trial_callbacks(fit)
+    if callbacks:
+        kwargs["callbacks"] = callbacks
     epochs = int(fit.get("epochs") or 1)
 
     def build_model(hp: Any) -> Any:
@@ -191,6 +224,11 @@ def run_search(spec: Spec, options: SearchOptions, stream: TextIO) -> int:
     say(f"modelspec search: {spec.source} ({kind}, objective {tuner.oracle.objective.name}, "
         f"{len(section['space'])} hyperparameter(s), {epochs} epoch(s) per trial)")
     say(f"  data {wanted[0]}: {train.size:,} samples; search directory: {root}")
+    if callbacks:
+        say(f"  callbacks in every trial: {', '.join(type(c).__name__ for c in callbacks)}")
+    if left_out:
+        say(f"  fit.callbacks left out of the search (they write files, each trial over the last): "
+            f"{', '.join(left_out)}")
     started = time.time()
     # Keras Tuner prints a failed trial's traceback: it goes to search.log, the reason to the screen
     with warnings.catch_warnings(), open(root / "search.log", "a", encoding="utf-8") as log, \

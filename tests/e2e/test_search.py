@@ -162,3 +162,27 @@ def test_a_search_killed_mid_trial_resumes_from_the_last_finished_trial(spec, tm
     assert proc.stdout.count(" -> val_loss ") == 2  # the second trial again, then the third
     assert read(out / "trials" / "0" / "metrics.json") == first
     assert len(read(out / "results.json")["trials"]) == 3
+
+
+def test_fit_callbacks_that_only_watch_run_in_every_trial(tmp_path):
+    """EarlyStopping from fit.callbacks stops each trial; a callback that writes files
+    (CSVLogger) is left out with a line saying so; no TensorFlow start-up noise."""
+    path = tmp_path / "search.yaml"
+    path.write_text((SPEC % {"tuner": "RandomSearch"}).replace("max_trials: 3", "max_trials: 2").replace(
+        "fit: {epochs: 2, batch_size: 32, validation_split: 0.25}\n",
+        "fit:\n  epochs: 6\n  batch_size: 32\n  validation_split: 0.25\n  callbacks:\n"
+        "    - {class_name: EarlyStopping, config: {monitor: loss, patience: 0, min_delta: 10}}\n"
+        "    - {class_name: CSVLogger, config: {filename: log.csv}}\n"))
+    out = tmp_path / "out"
+    proc = cli("search", str(path), "--output-dir", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "callbacks in every trial: EarlyStopping" in proc.stdout
+    assert "fit.callbacks left out of the search (they write files, each trial over the last): CSVLogger" \
+        in proc.stdout
+    assert "oneDNN" not in proc.stderr and "cuda" not in proc.stderr.lower(), proc.stderr
+    trials = sorted((out / "tuner").glob("trial_*/trial.json"))
+    assert len(trials) == 2
+    for trial in trials:
+        steps = [o["step"] for o in read(trial)["metrics"]["metrics"]["loss"]["observations"]]
+        assert steps == [1], f"{trial}: early stopping should end it after epoch 2 of 6, got steps {steps}"
+    assert not list(out.rglob("log.csv"))
