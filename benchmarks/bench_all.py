@@ -317,6 +317,8 @@ def child_cli(result_file: str, argv: list[str]) -> int:
     import importlib.abc
     import importlib.machinery
 
+    from handwritten_common import epoch_timer  # beside this file; plain Keras, imports nothing
+
     fits: list[dict[str, Any]] = []
     patched: list[bool] = []
 
@@ -326,24 +328,12 @@ def child_cli(result_file: str, argv: list[str]) -> int:
             return
         patched.append(True)
 
-        class EpochTimer(keras.callbacks.Callback):
-            def __init__(self, times: list[float]) -> None:
-                super().__init__()
-                self.times = times
-                self.started = 0.0
-
-            def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-                self.started = time.perf_counter()
-
-            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-                self.times.append(time.perf_counter() - self.started)
-
         original = keras.Model.fit
 
         def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
             record: dict[str, Any] = {"times": [], "steps_per_epoch": kwargs.get("steps_per_epoch")}
             fits.append(record)
-            kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), EpochTimer(record["times"])]
+            kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), epoch_timer(keras, record["times"])]
             try:
                 return original(self, *args, **kwargs)
             finally:

@@ -165,31 +165,17 @@ def child_modelspec(out: str, argv: list[str], profile: str | None) -> int:
 def child_keras(out: str) -> int:
     """The hand-written Keras script: news_headline by hand, random arrays, fit."""
     events: list[tuple[str, float]] = [("child started", time.time())]
+    from handwritten_common import news_headline_arrays, news_headline_model  # beside this file
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
     import numpy as np
 
     events.append(("import keras (TF) end", time.time()))
     keras.utils.set_random_seed(42)
-    main_input = keras.Input(shape=(100,), dtype="int32", name="main_input")
-    x = keras.layers.Embedding(10000, 512, name="embedding")(main_input)
-    lstm = keras.layers.LSTM(32, name="lstm")(x)
-    aux_output = keras.layers.Dense(1, activation="sigmoid", name="aux_output")(lstm)
-    aux_input = keras.Input(shape=(5,), name="aux_input")
-    x = keras.layers.Concatenate(name="concatenate")([lstm, aux_input])
-    for i in (1, 2, 3):
-        x = keras.layers.Dense(64, activation="relu", name=f"dense_{i}")(x)
-    main_output = keras.layers.Dense(1, activation="sigmoid", name="main_output")(x)
-    model = keras.Model([main_input, aux_input], [main_output, aux_output], name="news_headline")
-    model.compile(optimizer="rmsprop",
-                  loss={"main_output": "binary_crossentropy", "aux_output": "binary_crossentropy"},
-                  loss_weights={"main_output": 1.0, "aux_output": 0.2},
-                  metrics={"main_output": ["accuracy"], "aux_output": ["accuracy"]})
+    model = news_headline_model(keras)
     events.append(("model built and compiled", time.time()))
-    rng = np.random.default_rng(42)
-    n = 2048
-    xs = [rng.integers(0, 10000, size=(n, 100)).astype("int32"), rng.standard_normal((n, 5)).astype("float32")]
-    ys = [(rng.random((n, 1)) < 0.5).astype("float32"), (rng.random((n, 1)) < 0.5).astype("float32")]
+    xs, ys = news_headline_arrays(np.random.default_rng(42), 2048)
     events.append(("arrays made", time.time()))
 
     def first() -> None:

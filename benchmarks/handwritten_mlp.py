@@ -25,10 +25,9 @@ The last line printed is ``RESULT {json}`` (samples, epoch_times, ...).
 """
 import argparse
 import json
-import os
-import time
 
 import numpy as np
+from handwritten_common import epoch_timer, save_evaluate_predict
 
 
 def load_digits(seed=0, test_fraction=0.2):
@@ -65,17 +64,6 @@ def main():
 
     import keras
 
-    class EpochTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.times = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.started = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self.started)
-
     keras.utils.set_random_seed(args.seed)
     x_train, y_train, x_test, y_test = load_digits(args.seed)
 
@@ -87,20 +75,14 @@ def main():
     model = keras.Model(inputs, outputs, name="digits_mlp")
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
-    timer = EpochTimer()
+    timer = epoch_timer(keras)
     history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
                         validation_split=args.validation_split, verbose=0, callbacks=[timer])
     trained = len(x_train) - int(len(x_train) * args.validation_split) if args.validation_split else len(x_train)
     result = {"model": "digits_mlp", "samples": trained, "batch_size": args.batch_size, "epochs": args.epochs,
               "epoch_times": timer.times, "loss": float(history.history["loss"][-1])}
     if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        model.save(os.path.join(args.out, "model.keras"))
-        metrics = model.evaluate(x_test, y_test, batch_size=args.batch_size, verbose=0, return_dict=True)
-        with open(os.path.join(args.out, "metrics.json"), "w") as handle:
-            json.dump({k: float(v) for k, v in metrics.items()}, handle)
-        predictions = model.predict(x_test, batch_size=args.batch_size, verbose=0)
-        np.savez(os.path.join(args.out, "predictions.npz"), digit=predictions)
+        metrics = save_evaluate_predict(model, args.out, x_test, y_test, args.batch_size)
         result["test_accuracy"] = float(metrics["accuracy"])
     print("RESULT " + json.dumps(result))
 

@@ -26,17 +26,9 @@ The last line printed is ``RESULT {json}`` (samples, epoch_times, ...).
 """
 import argparse
 import json
-import os
-import time
 
 import numpy as np
-
-
-def arrays(rng, n):
-    x = [rng.integers(0, 10000, size=(n, 100)).astype("int32"),
-         rng.standard_normal((n, 5)).astype("float32")]
-    y = [(rng.random((n, 1)) < 0.5).astype("float32"), (rng.random((n, 1)) < 0.5).astype("float32")]
-    return x, y
+from handwritten_common import epoch_timer, news_headline_arrays, news_headline_model, save_evaluate_predict
 
 
 def main():
@@ -52,50 +44,20 @@ def main():
 
     import keras
 
-    class EpochTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.times = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.started = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self.started)
-
     keras.utils.set_random_seed(args.seed)
-    main_input = keras.Input(shape=(100,), dtype="int32", name="main_input")
-    x = keras.layers.Embedding(10000, 512, name="embedding")(main_input)
-    lstm = keras.layers.LSTM(32, name="lstm")(x)
-    aux_output = keras.layers.Dense(1, activation="sigmoid", name="aux_output")(lstm)
-    aux_input = keras.Input(shape=(5,), name="aux_input")
-    x = keras.layers.Concatenate(name="concatenate")([lstm, aux_input])
-    for i in (1, 2, 3):
-        x = keras.layers.Dense(64, activation="relu", name=f"dense_{i}")(x)
-    main_output = keras.layers.Dense(1, activation="sigmoid", name="main_output")(x)
-    model = keras.Model([main_input, aux_input], [main_output, aux_output], name="news_headline")
-    model.compile(optimizer="rmsprop",
-                  loss={"main_output": "binary_crossentropy", "aux_output": "binary_crossentropy"},
-                  loss_weights={"main_output": 1.0, "aux_output": 0.2},
-                  metrics={"main_output": ["accuracy"], "aux_output": ["accuracy"]})
+    model = news_headline_model(keras)
 
     rng = np.random.default_rng(args.seed)
-    x_train, y_train = arrays(rng, args.samples)
-    timer = EpochTimer()
+    x_train, y_train = news_headline_arrays(rng, args.samples)
+    timer = epoch_timer(keras)
     history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
                         validation_split=args.validation_split, verbose=0, callbacks=[timer])
     trained = args.samples - int(args.samples * args.validation_split) if args.validation_split else args.samples
     result = {"model": "news_headline", "samples": trained, "batch_size": args.batch_size,
               "epochs": args.epochs, "epoch_times": timer.times, "loss": float(history.history["loss"][-1])}
     if args.out:
-        x_test, y_test = arrays(np.random.default_rng(7), args.test_samples)
-        os.makedirs(args.out, exist_ok=True)
-        model.save(os.path.join(args.out, "model.keras"))
-        metrics = model.evaluate(x_test, y_test, batch_size=args.batch_size, verbose=0, return_dict=True)
-        with open(os.path.join(args.out, "metrics.json"), "w") as handle:
-            json.dump({k: float(v) for k, v in metrics.items()}, handle)
-        main_pred, aux_pred = model.predict(x_test, batch_size=args.batch_size, verbose=0)
-        np.savez(os.path.join(args.out, "predictions.npz"), main_output=main_pred, aux_output=aux_pred)
+        x_test, y_test = news_headline_arrays(np.random.default_rng(7), args.test_samples)
+        save_evaluate_predict(model, args.out, x_test, y_test, args.batch_size)
     print("RESULT " + json.dumps(result))
 
 
