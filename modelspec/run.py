@@ -541,7 +541,9 @@ def _all_layers(model: Any) -> list[Any]:
 
 # -- the run -----------------------------------------------------------------------
 
-def _callbacks(spec_fit: dict[str, Any], paths: RunPaths) -> list[Any]:
+def _callbacks(spec_fit: dict[str, Any], paths: RunPaths | None) -> list[Any]:
+    """fit.callbacks as Keras objects; relative file paths go into the run directory
+    (`paths` is None only when no callback writes files: search's trials)."""
     callbacks = []
     for entry in spec_fit.get("callbacks") or []:
         class_name = entry["class_name"]

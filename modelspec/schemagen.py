@@ -660,11 +660,10 @@ def generate() -> dict[str, Any]:
         index["catalogues"][kind] = path
     # every class module a layer or catalogue schema names: the validator's module
     # allowlist, read from here instead of opening all ~180 schema files
-    index["class_modules"] = sorted(
-        {f["x-modelspec"]["class_module"] for p, f in files.items()
-         if p.startswith(("layers/", "catalogues/")) and "class_module" in f.get("x-modelspec", {})}
-        | {d["x-modelspec"]["class_module"] for p, f in files.items() if p.startswith("catalogues/")
-           for d in f.get("$defs", {}).values() if "class_module" in d.get("x-modelspec", {})})
+    modules = {files[path]["x-modelspec"]["class_module"] for path in index["layers"].values()}
+    modules.update(definition["x-modelspec"]["class_module"] for path in index["catalogues"].values()
+                   for definition in files[path]["$defs"].values())
+    index["class_modules"] = sorted(modules)
     files["index.json"] = index
     return files
 

@@ -75,24 +75,17 @@ def _absolute_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
 
 
 def _trial_callbacks(fit: dict[str, Any]) -> tuple[list[Any], list[str]]:
-    """The spec's fit.callbacks that a trial runs, and the names of those left out
-    because they write files (see the module docstring)."""
-    from modelspec.kerasenv import keras
-    from modelspec.run import ALLOWED_CALLBACKS, CALLBACK_PATHS
+    """The spec's fit.callbacks that a trial runs (made as `run` makes them), and the
+    names of those left out because they write files (see the module docstring)."""
+    from modelspec.run import CALLBACK_PATHS, RunFailure, _callbacks
 
-    callbacks, left_out = [], []
-    for entry in fit.get("callbacks") or []:
-        class_name = entry["class_name"]
-        if class_name not in ALLOWED_CALLBACKS:
-            raise SearchError(f"callback {class_name} is not allowed")
-        if class_name in CALLBACK_PATHS:
-            left_out.append(class_name)
-            continue
-        try:
-            callbacks.append(getattr(keras.callbacks, class_name)(**dict(entry.get("config") or {})))
-        except (TypeError, ValueError) as error:
-            raise SearchError(f"fit.callbacks: {class_name} refused its config: {error}") from None
-    return callbacks, left_out
+    entries = fit.get("callbacks") or []
+    watching = [entry for entry in entries if entry["class_name"] not in CALLBACK_PATHS]
+    try:
+        callbacks = _callbacks({"callbacks": watching}, None)  # no file-writing callback: no paths
+    except RunFailure as error:
+        raise SearchError(str(error)) from None
+    return callbacks, [entry["class_name"] for entry in entries if entry["class_name"] in CALLBACK_PATHS]
 
 
 def _objective(section: dict[str, Any], has_validation: bool) -> Any:

@@ -367,7 +367,7 @@ class _Checker:
                 if class_name == "__lambda__" or "__bytecode__" in value or "bytecode" in value:
                     self.check_bytecode(value, _pointer(entry))
                     continue
-                if class_name is not None and self.reported_as_refused_layer(value):
+                if self.reported_as_refused_layer(value):
                     continue  # check_layer refuses the whole layer, naming what it would run
                 if class_name == "function":
                     if not _keras_module(value.get("module")):
